@@ -7,14 +7,20 @@ import dev.tune4j.tensor.Tensor;
  * it, and ops skip the backward work that would only feed it.
  */
 public final class Parameter extends Var {
-    private final String name;
+    private String name;
 
     public Parameter(String name, Tensor value) {
         super(value, true);
         this.name = name;
     }
 
+    /** The full dotted name once the owning module is attached to its parents ("layers.0.attn.q.weight"). */
     public String name() { return name; }
+
+    /** Called by a module when it is attached under a parent: names grow from the leaf up. */
+    public void prefixName(String prefix) {
+        this.name = prefix + "." + name;
+    }
 
     public boolean frozen() { return !requiresGrad; }
 

@@ -1,0 +1,40 @@
+package dev.tune4j.model;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tune4j.nn.TransformerConfig;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A family of checkpoints sharing one layout: how its config.json becomes a TransformerConfig,
+ * and how its tensor names map onto tune4j parameters. Adding a family is one class.
+ */
+public interface ModelFamily {
+
+    String name();
+
+    /** config.json "architectures" values this family loads. */
+    Set<String> architectures();
+
+    /** config.json "model_type" values this family loads. */
+    Set<String> modelTypes();
+
+    TransformerConfig config(HfConfig hf);
+
+    /** The checkpoint-to-engine name mapping for a model of this config. */
+    List<WeightRule> weights(TransformerConfig config, HfConfig hf);
+
+    /** A config.json for saving (starts from the loaded one when there was one). */
+    ObjectNode toConfigJson(TransformerConfig config, HfConfig loaded);
+
+    /** The name a checkpoint tensor is looked up by (e.g. without an optional model prefix). */
+    default String canonicalName(String hfName) {
+        return hfName;
+    }
+
+    /** Checkpoint tensors that carry no weights (e.g. cached attention masks) and may be ignored. */
+    default boolean ignorable(String hfName) {
+        return false;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.tune4j.model.gpt2;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tune4j.autograd.ops.GeluOp;
+import dev.tune4j.model.HfConfig;
+import dev.tune4j.model.ModelFamily;
+import dev.tune4j.model.WeightRule;
+import dev.tune4j.nn.Norm;
+import dev.tune4j.nn.TransformerConfig;
+import dev.tune4j.report.Json;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * GPT-2: learned positions, pre-norm LayerNorm, GELU (tanh form), tied head. Its Linear layers are
+ * Conv1D modules whose weights are stored [in, out], and q/k/v are fused into one c_attn tensor.
+ */
+public final class Gpt2Family implements ModelFamily {
+
+    public String name() { return "gpt2"; }
+
+    public Set<String> architectures() { return Set.of("GPT2LMHeadModel", "GPT2Model"); }
+
+    public Set<String> modelTypes() { return Set.of("gpt2"); }
+
+    public TransformerConfig config(HfConfig hf) {
+        String act = hf.getString("activation_function", "gelu_new");
+        TransformerConfig c = new TransformerConfig();
+        c.vocabSize = hf.requireInt("vocab_size");
+        c.hidden = hf.requireInt("n_embd");
+        c.layers = hf.requireInt("n_layer");
+        c.heads = hf.requireInt("n_head");
+        c.kvHeads = c.heads;
+        c.intermediate = hf.getInt("n_inner", 4 * c.hidden);
+        c.maxPositions = hf.getInt("n_positions", 1024);
+        c.norm = Norm.Kind.LAYER_NORM;
+        c.normEps = (float) hf.getDouble("layer_norm_epsilon", 1e-5);
+        c.mlp = TransformerConfig.Mlp.GELU;
+        c.gelu = switch (act) {
+            case "gelu_new", "gelu_pytorch_tanh", "gelu_fast" -> GeluOp.Kind.TANH;
+            case "gelu" -> GeluOp.Kind.ERF;
+            default -> throw new IllegalArgumentException(hf.source() + ": activation_function '" + act + "' is not supported for GPT-2");
+        };
+        c.positions = TransformerConfig.Positions.LEARNED;
+        c.tieEmbeddings = true;
+        c.dropout = (float) hf.getDouble("resid_pdrop", 0.0);
+        return c.validate();
+    }
+
+    public List<WeightRule> weights(TransformerConfig c, HfConfig hf) {
+        List<WeightRule> r = new ArrayList<>();
+        r.add(WeightRule.same("transformer.wte.weight", "embed.weight"));
+        r.add(WeightRule.same("transformer.wpe.weight", "pos_embed.weight"));
+        for (int i = 0; i < c.layers; i++) {
+            String p = "transformer.h." + i + ".", o = "layers." + i + ".";
+            r.add(WeightRule.same(p + "ln_1.weight", o + "norm1.weight"));
+            r.add(WeightRule.same(p + "ln_1.bias", o + "norm1.bias"));
+            r.add(new WeightRule(p + "attn.c_attn.weight",
+                    List.of(o + "attn.q.weight", o + "attn.k.weight", o + "attn.v.weight"), WeightRule.Layout.SPLIT_TRANSPOSED));
+            r.add(new WeightRule(p + "attn.c_attn.bias",
+                    List.of(o + "attn.q.bias", o + "attn.k.bias", o + "attn.v.bias"), WeightRule.Layout.SPLIT));
+            r.add(WeightRule.transposed(p + "attn.c_proj.weight", o + "attn.o.weight"));
+            r.add(WeightRule.same(p + "attn.c_proj.bias", o + "attn.o.bias"));
+            r.add(WeightRule.same(p + "ln_2.weight", o + "norm2.weight"));
+            r.add(WeightRule.same(p + "ln_2.bias", o + "norm2.bias"));
+            r.add(WeightRule.transposed(p + "mlp.c_fc.weight", o + "mlp.up.weight"));
+            r.add(WeightRule.same(p + "mlp.c_fc.bias", o + "mlp.up.bias"));
+            r.add(WeightRule.transposed(p + "mlp.c_proj.weight", o + "mlp.down.weight"));
+            r.add(WeightRule.same(p + "mlp.c_proj.bias", o + "mlp.down.bias"));
+        }
+        r.add(WeightRule.same("transformer.ln_f.weight", "final_norm.weight"));
+        r.add(WeightRule.same("transformer.ln_f.bias", "final_norm.bias"));
+        return r;
+    }
+
+    /** Some exports carry the causal-mask buffers and a copy of the tied head. */
+    public boolean ignorable(String hfName) {
+        return hfName.endsWith(".attn.bias") || hfName.endsWith(".attn.masked_bias") || hfName.equals("lm_head.weight");
+    }
+
+    public ObjectNode toConfigJson(TransformerConfig c, HfConfig loaded) {
+        ObjectNode n = loaded != null ? loaded.copy() : Json.MAPPER.createObjectNode();
+        if (loaded == null) {
+            n.putArray("architectures").add("GPT2LMHeadModel");
+            n.put("model_type", "gpt2");
+            n.put("activation_function", c.gelu == GeluOp.Kind.TANH ? "gelu_new" : "gelu");
+        }
+        n.put("vocab_size", c.vocabSize);
+        n.put("n_embd", c.hidden);
+        n.put("n_layer", c.layers);
+        n.put("n_head", c.heads);
+        n.put("n_inner", c.intermediate);
+        n.put("n_positions", c.maxPositions);
+        n.put("layer_norm_epsilon", c.normEps);
+        n.put("torch_dtype", "float32");
+        return n;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.tune4j.nn;
+
+import dev.tune4j.autograd.Parameter;
+import dev.tune4j.autograd.Var;
+import dev.tune4j.autograd.ops.EmbeddingOp;
+import dev.tune4j.tensor.Tensor;
+
+import java.util.SplittableRandom;
+
+/** A lookup table [count, dim]; rows are gathered by id. */
+public final class Embedding extends Module {
+    public final int count, dim;
+    public final Parameter weight;
+
+    public Embedding(int count, int dim, SplittableRandom rng, float initStd) {
+        this.count = count;
+        this.dim = dim;
+        this.weight = param("weight", Tensor.randn(rng, initStd, count, dim));
+    }
+
+    /** ids laid out as prefixShape (e.g. [B, T]); returns [prefix..., dim]. */
+    public Var forward(int[] ids, int... prefixShape) {
+        return EmbeddingOp.apply(weight, ids, prefixShape);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.tune4j.train;
+
+/** Every knob of the training loop, with defaults suited to fine-tuning (low lr, few steps). */
+public final class TrainConfig {
+    /** Optimizer updates to run. */
+    public int steps = 100;
+    /** Micro-batches whose gradients are summed into one update. */
+    public int gradAccumulation = 1;
+    public double lr = 1e-4;
+    public double weightDecay = 0.01;
+    public double beta1 = 0.9, beta2 = 0.999, adamEps = 1e-8;
+    /** constant, constant_with_warmup, linear or cosine. */
+    public String schedule = "cosine";
+    public int warmupSteps = 0;
+    public double minLrRatio = 0.0;
+    /** Clip the global gradient norm to this (0: no clipping). */
+    public double clipNorm = 1.0;
+    /** Evaluate on the validation set every this many updates (0: never during training). */
+    public int evalEvery = 0;
+    /** Stop after this many evaluations without improvement (0: never stop early). */
+    public int earlyStoppingPatience = 0;
+    /** Minimum decrease of the validation loss that counts as an improvement. */
+    public double earlyStoppingMinDelta = 0.0;
+    /** Restore the weights of the best evaluation when training ends (needs evalEvery > 0). */
+    public boolean restoreBest = true;
+    public int logEvery = 10;
+    public long seed = 42;
+
+    public TrainConfig validate() {
+        if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
+        if (gradAccumulation < 1) throw new IllegalArgumentException("gradAccumulation must be >= 1, got " + gradAccumulation);
+        if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("lr must be positive, got " + lr);
+        if (clipNorm < 0) throw new IllegalArgumentException("clipNorm must be >= 0, got " + clipNorm);
+        if (warmupSteps < 0 || warmupSteps > steps) throw new IllegalArgumentException("warmupSteps must be in [0, steps], got " + warmupSteps);
+        return this;
+    }
+}

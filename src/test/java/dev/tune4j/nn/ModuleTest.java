@@ -1,0 +1,37 @@
+package dev.tune4j.nn;
+
+import dev.tune4j.autograd.Parameter;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class ModuleTest {
+    @Test
+    void parametersCarryFullDottedNamesInRegistrationOrder() {
+        Transformer m = new Transformer(TransformerConfig.llamaLike(50, 16, 2, 4, 2, 32));
+        Map<String, Parameter> named = m.namedParameters();
+        List<String> names = List.copyOf(named.keySet());
+        assertEquals("embed.weight", names.get(0));
+        assertTrue(named.containsKey("layers.1.attn.k.weight"));
+        assertTrue(named.containsKey("layers.0.mlp.gate.weight"));
+        assertEquals("final_norm.weight", names.get(names.size() - 1), "tied head has no lm_head weight");
+        for (var e : named.entrySet()) assertEquals(e.getKey(), e.getValue().name());
+        assertArrayEquals(new int[] {2 * 4, 16}, named.get("layers.0.attn.k.weight").shape(), "GQA: 2 kv heads of 4 dims");
+    }
+
+    @Test
+    void freezingByNameStopsGradientsForThoseParameters() {
+        Transformer m = new Transformer(TransformerConfig.gpt2Like(40, 16, 2, 2, 16));
+        long all = m.trainableParameterCount();
+        int n = m.freeze(name -> name.startsWith("embed.") || name.startsWith("layers.0."));
+        assertTrue(n > 0);
+        assertTrue(m.trainableParameterCount() < all);
+        assertTrue(m.namedParameters().get("layers.0.attn.q.weight").frozen());
+        assertFalse(m.namedParameters().get("layers.1.attn.q.weight").frozen());
+        m.unfreezeAll();
+        assertEquals(all, m.trainableParameterCount());
+    }
+}
