@@ -52,7 +52,9 @@ public final class Trainer<B> {
         WeightMapper.materializeTrainable(model);
         List<Parameter> trainable = model.trainableParameters();
         if (trainable.isEmpty()) throw new IllegalArgumentException("nothing to train: every parameter is frozen");
-        this.optimizer = new AdamW(ParamGroups.build(trainable, config.lr, config.weightDecay), config.beta1, config.beta2, config.adamEps);
+        var groups = ParamGroups.build(trainable, config.lr, config.weightDecay);
+        for (var g : groups) g.setBetas(config.beta1, config.beta2).setEps(config.adamEps);
+        this.optimizer = new AdamW(groups);
         this.schedule = LrSchedule.named(config.schedule, config.warmupSteps, config.steps, config.minLrRatio);
     }
 
@@ -90,8 +92,9 @@ public final class Trainer<B> {
                     tape.backward(scaled);
                 }
             }
-            double norm = GradClip.clipGlobalNorm(optimizer.groups().stream().flatMap(g -> g.params().stream()).toList(),
-                    config.clipNorm > 0 ? config.clipNorm : Double.POSITIVE_INFINITY);
+            List<Parameter> params = optimizer.groups().stream().flatMap(g -> g.params().stream()).toList();
+            // Both paths throw NonFiniteGradientException before any weight changes.
+            double norm = config.clipNorm > 0 ? GradClip.clipGlobalNorm(params, config.clipNorm) : GradClip.globalNorm(params);
             double lr = optimizer.groups().get(0).lr();
             optimizer.step();
             optimizer.zeroGrad();
