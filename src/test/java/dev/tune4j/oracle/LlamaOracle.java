@@ -1,0 +1,157 @@
+package dev.tune4j.oracle;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.Map;
+
+/**
+ * Reference Llama-family decoder ({@code LlamaForCausalLM}, {@code MistralForCausalLM},
+ * {@code Qwen2ForCausalLM}) in float64 libtorch, independent of the engine.
+ *
+ * <p>Per layer: x + o_proj(attn(rope(q), rope(k), v)) after input_layernorm (RMSNorm), then
+ * + down_proj(silu(gate_proj(h)) * up_proj(h)) after post_attention_layernorm. Grouped-query
+ * attention (query head h reads kv head h / (heads / kv_heads)), scale 1/sqrt(head_dim), causal
+ * mask (plus Mistral's sliding_window when set), rotate-half RoPE at positions 0..T-1 with
+ * {@link Rope#inverseFrequencies}. q/k/v biases when model_type is qwen2 or attention_bias is true
+ * (o_proj bias too for attention_bias), MLP biases when mlp_bias is true. No dropout.
+ */
+public final class LlamaOracle {
+    private LlamaOracle() {}
+
+    private static final String WHO = "LlamaOracle";
+
+    /**
+     * One decoder layer.
+     *
+     * @param ckpt     config + weights (needs the {@code model.layers.{layer}.*} tensors)
+     * @param layer    layer index i
+     * @param hidden   input hidden states, row-major [B, T, hidden_size]
+     * @param shape    {B, T, hidden_size}
+     * @param upstream W of the same size as the output, for loss = sum(out * W); null for forward only
+     * @return output [B, T, hidden_size]; with upstream, grads of the layer's weights and of {@code hidden}
+     */
+    public static OracleResult layer(Checkpoint ckpt, int layer, float[] hidden, int[] shape, float[] upstream) {
+        Config c = new Config(ckpt.config());
+        if (shape.length != 3 || shape[2] != c.hidden) {
+            throw new IllegalArgumentException(WHO + ": hidden shape must be [B, T, " + c.hidden + "], got " + java.util.Arrays.toString(shape));
+        }
+        try (PointerScope scope = new PointerScope()) {
+            boolean grad = upstream != null;
+            Leaves w = new Leaves(WHO, ckpt, grad);
+            Tensor x = Torch.of(hidden, shape);
+            if (grad) x = x.set_requires_grad(true);
+            Tensor out = layer(c, w, layer, x, shape[1]);
+            return Finish.upstream(out, upstream, w, x);
+        }
+    }
+
+    /**
+     * Whole causal LM: embed_tokens, the layers, model.norm, then lm_head (or the embeddings when
+     * tie_word_embeddings is true or lm_head.weight is absent).
+     *
+     * @param inputIds token ids [B][T]
+     * @param upstream W [B*T*V] for loss = sum(logits * W); null for forward only
+     * @return logits [B, T, vocab_size]; with upstream, grads of every used weight and of the
+     *         hidden states entering layer 0
+     */
+    public static OracleResult logits(Checkpoint ckpt, int[][] inputIds, float[] upstream) {
+        try (PointerScope scope = new PointerScope()) {
+            Config c = new Config(ckpt.config());
+            Leaves w = new Leaves(WHO, ckpt, upstream != null);
+            Tensor[] embedded = new Tensor[1];
+            Tensor logits = model(c, ckpt, w, Torch.ids(inputIds, "input_ids"), embedded);
+            return Finish.upstream(logits, upstream, w, embedded[0]);
+        }
+    }
+
+    /**
+     * Whole causal LM trained on next-token targets: mean cross-entropy of logits[b, t] against
+     * targets[b][t] over the entries that are not -100 (targets are already aligned with the
+     * positions: pass the labels shifted left yourself). Backward runs from that mean.
+     *
+     * @return logits [B, T, V], the loss, grads of every used weight and of the hidden states entering layer 0
+     */
+    public static OracleResult loss(Checkpoint ckpt, int[][] inputIds, int[][] targets) {
+        try (PointerScope scope = new PointerScope()) {
+            Config c = new Config(ckpt.config());
+            Leaves w = new Leaves(WHO, ckpt, true);
+            Tensor[] embedded = new Tensor[1];
+            Tensor logits = model(c, ckpt, w, Torch.ids(inputIds, "input_ids"), embedded);
+            return Finish.crossEntropy(WHO, logits, Torch.ids(targets, "targets"), w, embedded[0]);
+        }
+    }
+
+    private static Tensor model(Config c, Checkpoint ckpt, Leaves w, Tensor ids, Tensor[] embedded) {
+        Tensor embed = w.get("model.embed_tokens.weight", c.vocab, c.hidden);
+        Tensor x = Ops.embed(embed, ids);
+        if (x.requires_grad()) x.retain_grad();
+        embedded[0] = x;
+        int t = Math.toIntExact(ids.size(1));
+        for (int i = 0; i < c.layers; i++) x = layer(c, w, i, x, t);
+        x = Ops.rmsNorm(x, w.get("model.norm.weight", c.hidden), c.eps);
+        boolean tied = c.tied || !ckpt.has("lm_head.weight");
+        Tensor head = tied ? embed : w.get("lm_head.weight", c.vocab, c.hidden);
+        return Ops.linear(x, head, null);
+    }
+
+    private static Tensor layer(Config c, Leaves w, int i, Tensor x, int t) {
+        String p = "model.layers." + i + ".";
+        int qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim;
+
+        Tensor h = Ops.rmsNorm(x, w.get(p + "input_layernorm.weight", c.hidden), c.eps);
+        Tensor q = Ops.linear(h, w.get(p + "self_attn.q_proj.weight", qDim, c.hidden), w.get(c.qkvBias, p + "self_attn.q_proj.bias", qDim));
+        Tensor k = Ops.linear(h, w.get(p + "self_attn.k_proj.weight", kvDim, c.hidden), w.get(c.qkvBias, p + "self_attn.k_proj.bias", kvDim));
+        Tensor v = Ops.linear(h, w.get(p + "self_attn.v_proj.weight", kvDim, c.hidden), w.get(c.qkvBias, p + "self_attn.v_proj.bias", kvDim));
+        q = Ops.splitHeads(q, c.heads, c.headDim);
+        k = Ops.splitHeads(k, c.kvHeads, c.headDim);
+        v = Ops.splitHeads(v, c.kvHeads, c.headDim);
+        Tensor[] cs = Ops.ropeTables(c.invFreq, t);
+        q = Ops.applyRope(q, cs[0], cs[1]);
+        k = Ops.applyRope(k, cs[0], cs[1]);
+        Tensor a = Ops.attention(q, k, v, Ops.causalMask(t, c.slidingWindow), 1 / Math.sqrt(c.headDim));
+        Tensor o = Ops.linear(Ops.mergeHeads(a), w.get(p + "self_attn.o_proj.weight", c.hidden, qDim), w.get(c.oBias, p + "self_attn.o_proj.bias", c.hidden));
+        x = x.add(o);
+
+        h = Ops.rmsNorm(x, w.get(p + "post_attention_layernorm.weight", c.hidden), c.eps);
+        Tensor gate = Ops.linear(h, w.get(p + "mlp.gate_proj.weight", c.inter, c.hidden), w.get(c.mlpBias, p + "mlp.gate_proj.bias", c.inter));
+        Tensor up = Ops.linear(h, w.get(p + "mlp.up_proj.weight", c.inter, c.hidden), w.get(c.mlpBias, p + "mlp.up_proj.bias", c.inter));
+        Tensor down = Ops.linear(Ops.activation(WHO, c.act, gate).mul(up), w.get(p + "mlp.down_proj.weight", c.hidden, c.inter),
+                w.get(c.mlpBias, p + "mlp.down_proj.bias", c.hidden));
+        return x.add(down);
+    }
+
+    /** The config.json fields the Llama family uses, with Hugging Face's defaults. */
+    private static final class Config {
+        final int hidden, heads, kvHeads, headDim, inter, layers, vocab, slidingWindow;
+        final double eps;
+        final boolean tied, qkvBias, oBias, mlpBias;
+        final String act;
+        final double[] invFreq;
+
+        Config(Map<String, Object> map) {
+            Cfg c = new Cfg(WHO, map);
+            String type = c.s("model_type", "llama");
+            if (!type.equals("llama") && !type.equals("mistral") && !type.equals("qwen2")) throw c.unsupported("model_type " + type);
+            hidden = c.i("hidden_size");
+            heads = c.i("num_attention_heads");
+            kvHeads = c.i("num_key_value_heads", heads);
+            headDim = c.i("head_dim", hidden / heads);
+            inter = c.i("intermediate_size");
+            layers = c.i("num_hidden_layers");
+            vocab = c.i("vocab_size");
+            eps = c.d("rms_norm_eps", 1e-6);
+            tied = c.b("tie_word_embeddings", false);
+            act = c.s("hidden_act", "silu");
+            boolean attentionBias = c.b("attention_bias", false);
+            qkvBias = type.equals("qwen2") || attentionBias;
+            oBias = attentionBias;
+            mlpBias = c.b("mlp_bias", false);
+            if (type.equals("qwen2") && c.b("use_sliding_window", false)) throw c.unsupported("Qwen2 use_sliding_window=true");
+            slidingWindow = type.equals("mistral") ? c.i("sliding_window", 0) : 0;
+            if (heads % kvHeads != 0) throw new IllegalArgumentException(WHO + ": num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
+            if (headDim % 2 != 0) throw new IllegalArgumentException(WHO + ": head_dim " + headDim + " must be even for RoPE");
+            invFreq = Rope.inverseFrequencies(map);
+        }
+    }
+}
