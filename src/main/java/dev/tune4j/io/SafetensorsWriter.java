@@ -95,8 +95,11 @@ public final class SafetensorsWriter {
      * Writes the tensors into {@code folder} as shards of at most {@code maxShardBytes} of tensor
      * data each (a larger tensor gets a shard of its own), named {@code model-00001-of-0000N.safetensors},
      * plus {@value Safetensors#INDEX_FILE}. When everything fits in one shard it writes
-     * {@value Safetensors#SINGLE_FILE} alone, as Hugging Face does. Each file is atomic; shards
-     * and an index left by an earlier write that this one no longer uses are deleted afterwards.
+     * {@value Safetensors#SINGLE_FILE} alone, as Hugging Face does. Each file is atomic, the set
+     * of files is not (shards first, index last). Afterwards the weight files of an earlier write
+     * that this one does not use ({@code model-*-of-*.safetensors}, {@value Safetensors#INDEX_FILE},
+     * {@value Safetensors#SINGLE_FILE}) are deleted, as {@code save_pretrained} does: do not
+     * export into the folder of a base model you want to keep.
      *
      * @return the files written, index last
      */
