@@ -15,16 +15,17 @@ import jdk.incubator.vector.VectorSpecies;
  * the backward recomputes the probabilities from it, one tile of query rows at a time, so no
  * [B, H, T, S] tensor outlives a call.
  *
- * <p>How the inner loops are vectorised:
+ * <p>How the inner loops are vectorised (both register-tiled over four rows, so every vector
+ * loaded serves four rows):
  * <ul>
- *   <li>q·k for one query and all keys: the valid keys of one kv head are gathered transposed
- *       (Dh rows of keys) once per chunk, and the logits of L keys are built with Dh broadcast
- *       FMAs. This needs no horizontal reduction, which matters for Dh = 32 (two vectors per
- *       dot product, where a reduction would cost more than the FMAs), and it is bitwise
+ *   <li>q·k for a query and all keys ({@link #dots4}): the valid keys of one kv head are gathered
+ *       transposed (Dh rows of keys) once per chunk, and the logits of L keys are built with Dh
+ *       broadcast FMAs. This needs no horizontal reduction, which matters for Dh = 32 (two
+ *       vectors per dot product, where a reduction costs more than the FMAs), and it is bitwise
  *       reproducible: the Vector API leaves the order of a reduceLanes(ADD) unspecified, so it may
  *       differ between interpreted and compiled code.</li>
- *   <li>Weighted sums of rows (P·V, dS·K, Pᵀ·dO, dSᵀ·Q): vectorised over Dh, blocked over rows
- *       so an accumulator stays in a register for a whole block.</li>
+ *   <li>Weighted sums of rows (P·V, dS·K, Pᵀ·dO, dSᵀ·Q; {@link #rowSums4}): vectorised over Dh,
+ *       blocked over rows.</li>
  * </ul>
  *
  * <p>Threads: the forward splits query rows (B·Hq·T), the backward splits (batch, kv head) pairs,
@@ -35,7 +36,9 @@ public final class AttentionKernel {
     private static final int L = F.length();
     /** Rows per block of a weighted row sum: a block of 64 rows of V fits in L1 for Dh <= 128. */
     private static final int ROW_BLOCK = 64;
-    /** Query rows whose probabilities the backward holds at once. */
+    /** Rows handled together by the register-tiled inner kernels (dots4, rowSums4). */
+    private static final int R = 4;
+    /** Query rows whose probabilities the backward holds at once (a multiple of R). */
     private static final int Q_TILE = 32;
 
     private AttentionKernel() {}
@@ -66,37 +69,49 @@ public final class AttentionKernel {
         mask.checkShape("AttentionKernel", d.batch(), d.keys());
         AttentionMask.ValidKeys valid = mask.validKeys(d.batch(), d.keys());
         int T = d.queries(), S = d.keys(), Hq = d.queryHeads(), Dh = d.headDim();
-        int rows = d.batch() * Hq * T;
-        long rowWork = 4L * S * Dh;
-        int minChunk = (int) Math.max(1, Math.min(rows, (1 << 16) / Math.max(1, rowWork)));
+        int tilesPerHead = (T + R - 1) / R, tiles = d.batch() * Hq * tilesPerHead;
+        long tileWork = 4L * R * S * Dh;
+        int minChunk = (int) Math.max(1, Math.min(tiles, (1 << 16) / Math.max(1, tileWork)));
         int padded = roundUp(S);
-        Parallel.forRange(rows, minChunk, (r0, r1) -> {
-            float[] kt = new float[Dh * padded];
-            float[] logits = new float[padded];
-            float[] lanes = new float[L];
-            int[] keyRows = new int[S];
+        Parallel.forRange(tiles, minChunk, (u0, u1) -> {
+            float[] kt = new float[Dh * padded], prob = new float[R * padded], lanes = new float[L];
+            float[] invSum = new float[R];
+            int[] keyRows = new int[S], outRows = new int[R], probRows = new int[R], visible = new int[R];
             int gatheredFor = -1;
-            for (int r = r0; r < r1; r++) {
-                int t = r % T, bh = r / T, h = bh % Hq, b = bh / Hq, hk = h / d.group();
-                int o = d.queryOffset(b, t, h);
-                int n = valid.visible(mask, b, t, T, S);
-                if (n == 0) {
-                    java.util.Arrays.fill(out, o, o + Dh, 0f);
-                    if (lse != null) lse[r] = Float.NEGATIVE_INFINITY;
-                    continue;
+            for (int u = u0; u < u1; u++) {
+                int bh = u / tilesPerHead, t0 = (u % tilesPerHead) * R;
+                int b = bh / Hq, h = bh % Hq, hk = h / d.group();
+                int real = Math.min(R, T - t0), nMax = 0;
+                for (int r = 0; r < R; r++) {
+                    int i = Math.min(r, real - 1); // rows past T repeat the last one (see rowSums4)
+                    outRows[r] = d.queryOffset(b, t0 + i, h);
+                    probRows[r] = i * padded;
+                    visible[r] = valid.visible(mask, b, t0 + i, T, S);
+                    nMax = Math.max(nMax, visible[r]);
+                    if (r < real) java.util.Arrays.fill(out, outRows[r], outRows[r] + Dh, 0f);
                 }
-                int kvPair = b * d.kvHeads() + hk;
-                if (kvPair != gatheredFor) {
+                if (nMax > 0 && b * d.kvHeads() + hk != gatheredFor) {
                     gather(d, b, hk, valid.index()[b], k, keyRows, kt, padded);
-                    gatheredFor = kvPair;
+                    gatheredFor = b * d.kvHeads() + hk;
                 }
-                keyDots(kt, padded, Dh, q, o, roundUp(n), logits);
-                float max = scaleMask(logits, n, scale);
-                float sum = expShift(logits, roundUp(n), max, lanes);
-                java.util.Arrays.fill(out, o, o + Dh, 0f);
-                weightedRowSum(logits, 0, 1, n, v, keyRows, out, o, Dh);
-                scaleRow(out, o, Dh, 1f / sum);
-                if (lse != null) lse[r] = max + (float) Math.log(sum);
+                if (nMax > 0) dots4(kt, padded, Dh, q, outRows, roundUp(nMax), prob, 0, padded);
+                for (int r = 0; r < real; r++) {
+                    int n = visible[r], row = r * padded;
+                    if (n == 0) {
+                        java.util.Arrays.fill(prob, row, row + nMax, 0f);
+                        invSum[r] = 0f;
+                        if (lse != null) lse[bh * T + t0 + r] = Float.NEGATIVE_INFINITY;
+                        continue;
+                    }
+                    float max = scaleMask(prob, row, n, scale);
+                    float sum = expShift(prob, row, roundUp(n), max, lanes);
+                    if (roundUp(n) < nMax) java.util.Arrays.fill(prob, row + roundUp(n), row + nMax, 0f);
+                    invSum[r] = 1f / sum;
+                    if (lse != null) lse[bh * T + t0 + r] = max + (float) Math.log(sum);
+                }
+                if (nMax == 0) continue;
+                rowSums4(prob, probRows, 1, nMax, v, keyRows, out, outRows, Dh);
+                for (int r = 0; r < real; r++) scaleRow(out, outRows[r], Dh, invSum[r]);
             }
         });
     }
@@ -117,40 +132,59 @@ public final class AttentionKernel {
             float[] kt = new float[Dh * padded], vt = new float[Dh * padded];
             float[] p = new float[Q_TILE * padded], ds = new float[Q_TILE * padded];
             int[] keyRows = new int[S], tileRows = new int[Q_TILE], visible = new int[Q_TILE];
+            int[] rows4 = new int[R], weights4 = new int[R], dst4 = new int[R];
             for (int pair = p0; pair < p1; pair++) {
                 int b = pair / d.kvHeads(), hk = pair % d.kvHeads();
-                int nAll = valid.index()[b].length;
-                if (nAll == 0) continue;
+                if (valid.index()[b].length == 0) continue;
                 gather(d, b, hk, valid.index()[b], k, keyRows, kt, padded);
                 gather(d, b, hk, valid.index()[b], v, keyRows, vt, padded);
                 for (int h = hk * d.group(); h < (hk + 1) * d.group(); h++) {
+                    int lseRow = (b * Hq + h) * T;
                     for (int t0 = 0; t0 < T; t0 += Q_TILE) {
                         int rowsInTile = Math.min(Q_TILE, T - t0), nMax = 0;
                         for (int i = 0; i < rowsInTile; i++) {
-                            int t = t0 + i;
-                            tileRows[i] = d.queryOffset(b, t, h);
-                            visible[i] = valid.visible(mask, b, t, T, S);
+                            tileRows[i] = d.queryOffset(b, t0 + i, h);
+                            visible[i] = valid.visible(mask, b, t0 + i, T, S);
                             nMax = Math.max(nMax, visible[i]);
                         }
                         if (nMax == 0) continue;
-                        // Probabilities P and logit gradients dS = P * (dP - rowsum(dO * O)) * scale.
-                        for (int i = 0; i < rowsInTile; i++) {
-                            int n = visible[i], o = tileRows[i], row = i * padded;
-                            java.util.Arrays.fill(p, row, row + nMax, 0f);
-                            java.util.Arrays.fill(ds, row, row + nMax, 0f);
-                            if (n == 0) continue;
-                            float rowLse = lse[(b * Hq + h) * T + t0 + i];
-                            keyDots(kt, padded, Dh, q, o, roundUp(n), p, row);
-                            keyDots(vt, padded, Dh, dOut, o, roundUp(n), ds, row);
-                            float outDotGrad = 0f;
-                            for (int c = 0; c < Dh; c++) outDotGrad = Math.fma(dOut[o + c], out[o + c], outDotGrad);
-                            probabilitiesAndLogitGrads(p, ds, row, n, scale, rowLse, outDotGrad);
-                            if (dq != null) weightedRowSum(ds, row, 1, n, k, keyRows, dq, o, Dh);
+                        // Query rows, four at a time: P, dS = P * (dP - rowsum(dO * O)) * scale, dq.
+                        for (int g = 0; g < rowsInTile; g += R) {
+                            int real = Math.min(R, rowsInTile - g), groupMax = 0;
+                            for (int r = 0; r < R; r++) {
+                                int i = g + Math.min(r, real - 1);
+                                rows4[r] = tileRows[i];
+                                weights4[r] = i * padded;
+                                groupMax = Math.max(groupMax, visible[i]);
+                            }
+                            if (groupMax > 0) {
+                                dots4(kt, padded, Dh, q, rows4, roundUp(groupMax), p, g * padded, padded);
+                                dots4(vt, padded, Dh, dOut, rows4, roundUp(groupMax), ds, g * padded, padded);
+                            }
+                            for (int i = g; i < g + real; i++) {
+                                int n = visible[i], o = tileRows[i], row = i * padded;
+                                int from = n == 0 ? 0 : roundUp(n);
+                                if (n > 0) {
+                                    float outDotGrad = 0f;
+                                    for (int c = 0; c < Dh; c++) outDotGrad = Math.fma(dOut[o + c], out[o + c], outDotGrad);
+                                    probabilitiesAndLogitGrads(p, ds, row, n, scale, lse[lseRow + t0 + i], outDotGrad);
+                                }
+                                if (from < nMax) {
+                                    java.util.Arrays.fill(p, row + from, row + nMax, 0f);
+                                    java.util.Arrays.fill(ds, row + from, row + nMax, 0f);
+                                }
+                            }
+                            if (dq != null && groupMax > 0) rowSums4(ds, weights4, 1, groupMax, k, keyRows, dq, rows4, Dh);
                         }
-                        // Keys: dV_j += sum_t P[t][j] dO_t and dK_j += sum_t dS[t][j] q_t over the tile.
-                        for (int j = 0; j < nMax; j++) {
-                            if (dv != null) weightedRowSum(p, j, padded, rowsInTile, dOut, tileRows, dv, keyRows[j], Dh);
-                            if (dk != null) weightedRowSum(ds, j, padded, rowsInTile, q, tileRows, dk, keyRows[j], Dh);
+                        // Keys, four at a time: dV_j += sum_t P[t][j] dO_t, dK_j += sum_t dS[t][j] q_t.
+                        for (int j0 = 0; j0 < nMax; j0 += R) {
+                            for (int r = 0; r < R; r++) {
+                                int j = Math.min(j0 + r, nMax - 1);
+                                weights4[r] = j;
+                                dst4[r] = keyRows[j];
+                            }
+                            if (dv != null) rowSums4(p, weights4, padded, rowsInTile, dOut, tileRows, dv, dst4, Dh);
+                            if (dk != null) rowSums4(ds, weights4, padded, rowsInTile, q, tileRows, dk, dst4, Dh);
                         }
                     }
                 }
@@ -172,59 +206,79 @@ public final class AttentionKernel {
         for (int c = 0; c < Dh; c++) java.util.Arrays.fill(dst, c * padded + n, (c + 1) * padded, 0f);
     }
 
-    private static void keyDots(float[] kt, int padded, int Dh, float[] x, int xo, int n, float[] dst) {
-        keyDots(kt, padded, Dh, x, xo, n, dst, 0);
-    }
-
     /**
-     * dst[dstOff + j] = sum_c x[xo + c] * kt[c][j] for j < n (n a multiple of L). Four key vectors
-     * at a time so four independent FMA chains hide the FMA latency; every lane sums over c in the
-     * same order, so the result does not depend on the blocking.
+     * For R = 4 vectors x_r (at xRows[r]) and keys stored transposed in kt [Dh][padded]:
+     * dst[dstOff + r * dstStride + j] = sum_c x_r[c] * kt[c][j] for j < n (n a multiple of L).
+     * Each loaded key vector serves four rows. Every lane sums over c in the same order, so a
+     * row's result does not depend on the blocking or on the other rows.
      */
-    private static void keyDots(float[] kt, int padded, int Dh, float[] x, int xo, int n, float[] dst, int dstOff) {
+    static void dots4(float[] kt, int padded, int Dh, float[] x, int[] xRows, int n,
+                      float[] dst, int dstOff, int dstStride) {
+        int x0 = xRows[0], x1 = xRows[1], x2 = xRows[2], x3 = xRows[3];
+        int d0 = dstOff, d1 = d0 + dstStride, d2 = d1 + dstStride, d3 = d2 + dstStride;
         int j = 0;
-        for (; j + 4 * L <= n; j += 4 * L) {
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (; j + 2 * L <= n; j += 2 * L) {
+            FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
+            FloatVector a20 = a00, a21 = a00, a30 = a00, a31 = a00;
             for (int c = 0, base = j; c < Dh; c++, base += padded) {
-                FloatVector xc = FloatVector.broadcast(F, x[xo + c]);
-                a0 = FloatVector.fromArray(F, kt, base).fma(xc, a0);
-                a1 = FloatVector.fromArray(F, kt, base + L).fma(xc, a1);
-                a2 = FloatVector.fromArray(F, kt, base + 2 * L).fma(xc, a2);
-                a3 = FloatVector.fromArray(F, kt, base + 3 * L).fma(xc, a3);
+                FloatVector k0 = FloatVector.fromArray(F, kt, base), k1 = FloatVector.fromArray(F, kt, base + L);
+                FloatVector b0 = FloatVector.broadcast(F, x[x0 + c]);
+                a00 = k0.fma(b0, a00);
+                a01 = k1.fma(b0, a01);
+                FloatVector b1 = FloatVector.broadcast(F, x[x1 + c]);
+                a10 = k0.fma(b1, a10);
+                a11 = k1.fma(b1, a11);
+                FloatVector b2 = FloatVector.broadcast(F, x[x2 + c]);
+                a20 = k0.fma(b2, a20);
+                a21 = k1.fma(b2, a21);
+                FloatVector b3 = FloatVector.broadcast(F, x[x3 + c]);
+                a30 = k0.fma(b3, a30);
+                a31 = k1.fma(b3, a31);
             }
-            a0.intoArray(dst, dstOff + j);
-            a1.intoArray(dst, dstOff + j + L);
-            a2.intoArray(dst, dstOff + j + 2 * L);
-            a3.intoArray(dst, dstOff + j + 3 * L);
+            a00.intoArray(dst, d0 + j);
+            a01.intoArray(dst, d0 + j + L);
+            a10.intoArray(dst, d1 + j);
+            a11.intoArray(dst, d1 + j + L);
+            a20.intoArray(dst, d2 + j);
+            a21.intoArray(dst, d2 + j + L);
+            a30.intoArray(dst, d3 + j);
+            a31.intoArray(dst, d3 + j + L);
         }
         for (; j < n; j += L) {
-            FloatVector a = FloatVector.zero(F);
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
             for (int c = 0, base = j; c < Dh; c++, base += padded) {
-                a = FloatVector.fromArray(F, kt, base).fma(FloatVector.broadcast(F, x[xo + c]), a);
+                FloatVector k0 = FloatVector.fromArray(F, kt, base);
+                a0 = k0.fma(FloatVector.broadcast(F, x[x0 + c]), a0);
+                a1 = k0.fma(FloatVector.broadcast(F, x[x1 + c]), a1);
+                a2 = k0.fma(FloatVector.broadcast(F, x[x2 + c]), a2);
+                a3 = k0.fma(FloatVector.broadcast(F, x[x3 + c]), a3);
             }
-            a.intoArray(dst, dstOff + j);
+            a0.intoArray(dst, d0 + j);
+            a1.intoArray(dst, d1 + j);
+            a2.intoArray(dst, d2 + j);
+            a3.intoArray(dst, d3 + j);
         }
     }
 
-    /** Scales the first n logits, sets the rest of the last vector to -inf; returns the max. */
-    private static float scaleMask(float[] x, int n, float scale) {
+    /** Scales logits x[row, row + n), sets the rest of the last vector to -inf; returns the max. */
+    private static float scaleMask(float[] x, int row, int n, float scale) {
         FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
         FloatVector negInf = max;
         for (int j = 0; j < n; j += L) {
-            FloatVector s = FloatVector.fromArray(F, x, j).mul(scale);
+            FloatVector s = FloatVector.fromArray(F, x, row + j).mul(scale);
             if (j + L > n) s = negInf.blend(s, F.indexInRange(j, n));
-            s.intoArray(x, j);
+            s.intoArray(x, row + j);
             max = max.max(s);
         }
         return max.reduceLanes(VectorOperators.MAX); // exact in any order
     }
 
-    /** x = exp(x - shift) over n (a multiple of L) entries; returns the sum in a fixed order. */
-    private static float expShift(float[] x, int n, float shift, float[] lanes) {
+    /** x = exp(x - shift) over x[row, row + n) (n a multiple of L); returns the sum in a fixed order. */
+    private static float expShift(float[] x, int row, int n, float shift, float[] lanes) {
         FloatVector sum = FloatVector.zero(F);
         for (int j = 0; j < n; j += L) {
-            FloatVector e = FloatVector.fromArray(F, x, j).sub(shift).lanewise(VectorOperators.EXP);
-            e.intoArray(x, j);
+            FloatVector e = FloatVector.fromArray(F, x, row + j).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(x, row + j);
             sum = sum.add(e);
         }
         sum.intoArray(lanes, 0);
@@ -251,32 +305,49 @@ public final class AttentionKernel {
     }
 
     /**
-     * dst[dstOff + c] += sum_i w[wOff + i * wStride] * src[rows[i] + c] for c < Dh, i < n.
-     * Vectorised over c; rows are taken in blocks with four independent accumulators.
+     * For R = 4 destination rows: dst[dstRows[r] + c] += sum_i w[wOff[r] + i * wStride] *
+     * src[srcRows[i] + c], for c < Dh and i < n. Vectorised over c; each loaded source vector
+     * serves four rows, and rows are taken in blocks that stay in L1 across the c loop. Each
+     * destination sums over i in order from its old value, whatever the blocking.
+     *
+     * <p>A caller with fewer than four rows repeats its last row (same weights, same destination):
+     * both copies load the same value, add the same terms and store the same result.
      */
-    static void weightedRowSum(float[] w, int wOff, int wStride, int n, float[] src, int[] rows,
-                               float[] dst, int dstOff, int Dh) {
+    static void rowSums4(float[] w, int[] wOff, int wStride, int n, float[] src, int[] srcRows,
+                         float[] dst, int[] dstRows, int Dh) {
         int bound = F.loopBound(Dh);
+        int w0 = wOff[0], w1 = wOff[1], w2 = wOff[2], w3 = wOff[3];
+        int d0 = dstRows[0], d1 = dstRows[1], d2 = dstRows[2], d3 = dstRows[3];
         for (int i0 = 0; i0 < n; i0 += ROW_BLOCK) {
             int i1 = Math.min(n, i0 + ROW_BLOCK);
             for (int c = 0; c < bound; c += L) {
-                FloatVector a0 = FloatVector.fromArray(F, dst, dstOff + c);
-                FloatVector a1 = FloatVector.zero(F), a2 = a1, a3 = a1;
-                int i = i0;
-                for (; i + 4 <= i1; i += 4) {
-                    int wi = wOff + i * wStride;
-                    a0 = FloatVector.fromArray(F, src, rows[i] + c).fma(FloatVector.broadcast(F, w[wi]), a0);
-                    a1 = FloatVector.fromArray(F, src, rows[i + 1] + c).fma(FloatVector.broadcast(F, w[wi + wStride]), a1);
-                    a2 = FloatVector.fromArray(F, src, rows[i + 2] + c).fma(FloatVector.broadcast(F, w[wi + 2 * wStride]), a2);
-                    a3 = FloatVector.fromArray(F, src, rows[i + 3] + c).fma(FloatVector.broadcast(F, w[wi + 3 * wStride]), a3);
+                FloatVector a0 = FloatVector.fromArray(F, dst, d0 + c), a1 = FloatVector.fromArray(F, dst, d1 + c);
+                FloatVector a2 = FloatVector.fromArray(F, dst, d2 + c), a3 = FloatVector.fromArray(F, dst, d3 + c);
+                for (int i = i0, wi = i0 * wStride; i < i1; i++, wi += wStride) {
+                    FloatVector s = FloatVector.fromArray(F, src, srcRows[i] + c);
+                    a0 = s.fma(FloatVector.broadcast(F, w[w0 + wi]), a0);
+                    a1 = s.fma(FloatVector.broadcast(F, w[w1 + wi]), a1);
+                    a2 = s.fma(FloatVector.broadcast(F, w[w2 + wi]), a2);
+                    a3 = s.fma(FloatVector.broadcast(F, w[w3 + wi]), a3);
                 }
-                for (; i < i1; i++) a0 = FloatVector.fromArray(F, src, rows[i] + c).fma(FloatVector.broadcast(F, w[wOff + i * wStride]), a0);
-                a0.add(a1).add(a2.add(a3)).intoArray(dst, dstOff + c);
+                a0.intoArray(dst, d0 + c);
+                a1.intoArray(dst, d1 + c);
+                a2.intoArray(dst, d2 + c);
+                a3.intoArray(dst, d3 + c);
             }
             for (int c = bound; c < Dh; c++) {
-                float a = dst[dstOff + c];
-                for (int i = i0; i < i1; i++) a = Math.fma(w[wOff + i * wStride], src[rows[i] + c], a);
-                dst[dstOff + c] = a;
+                float a0 = dst[d0 + c], a1 = dst[d1 + c], a2 = dst[d2 + c], a3 = dst[d3 + c];
+                for (int i = i0, wi = i0 * wStride; i < i1; i++, wi += wStride) {
+                    float s = src[srcRows[i] + c];
+                    a0 = Math.fma(w[w0 + wi], s, a0);
+                    a1 = Math.fma(w[w1 + wi], s, a1);
+                    a2 = Math.fma(w[w2 + wi], s, a2);
+                    a3 = Math.fma(w[w3 + wi], s, a3);
+                }
+                dst[d0 + c] = a0;
+                dst[d1 + c] = a1;
+                dst[d2 + c] = a2;
+                dst[d3 + c] = a3;
             }
         }
     }
