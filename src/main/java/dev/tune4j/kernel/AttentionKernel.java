@@ -28,8 +28,9 @@ import jdk.incubator.vector.VectorSpecies;
  *       blocked over rows.</li>
  * </ul>
  *
- * <p>Threads: the forward splits query rows (B·Hq·T), the backward splits (batch, kv head) pairs,
- * so every output element is written by one chunk and results do not depend on the thread count.
+ * <p>Threads: the forward splits tiles of four query rows at fixed positions (B·Hq·⌈T/4⌉), the
+ * backward splits (batch, kv head) pairs, so every output element is written by one chunk, always
+ * with the same operations in the same order, and results do not depend on the thread count.
  */
 public final class AttentionKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -48,7 +49,8 @@ public final class AttentionKernel {
         public Dims {
             if (batch < 0 || queries < 0 || keys < 0 || queryHeads < 1 || kvHeads < 1 || headDim < 1
                     || queryHeads % kvHeads != 0) {
-                throw new IllegalArgumentException("AttentionKernel: bad sizes " + this);
+                throw new IllegalArgumentException("AttentionKernel: bad sizes B=" + batch + " T=" + queries
+                        + " S=" + keys + " Hq=" + queryHeads + " Hkv=" + kvHeads + " Dh=" + headDim);
             }
         }
 

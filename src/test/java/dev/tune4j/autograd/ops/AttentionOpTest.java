@@ -44,6 +44,7 @@ class AttentionOpTest {
                 new Case("causal_s_greater_than_t", 2, 5, 13, 4, 2, 32, true, null),
                 new Case("causal_s_greater_than_t_padded_dh80", 2, 3, 13, 2, 2, 80, true,
                         rows("0001111111111", "1111111111100")),
+                new Case("causal_s_less_than_t_first_rows_see_nothing", 1, 7, 4, 2, 2, 32, true, null),
                 new Case("decode_one_query", 2, 1, 13, 4, 2, 32, true, null),
                 new Case("dh20_vector_tail", 1, 7, 13, 2, 2, 20, false, null),
                 new Case("dh128_s_less_than_t", 1, 13, 7, 2, 1, 128, false, null));
