@@ -1,0 +1,114 @@
+package dev.tune4j.kernel;
+
+import dev.tune4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The kernel on shapes larger than a gradient check can afford: more than one backward query
+ * tile (32 rows), more than one row block (64 keys), several 4-vector key blocks, GQA, causal
+ * alignment with S > T and padding together, against float64 forward and backward.
+ */
+class AttentionKernelTest {
+
+    private static final class Problem {
+        final AttentionKernel.Dims d;
+        final float[] q, k, v, dOut;
+        final AttentionMask mask;
+        final float scale;
+        final AttentionReference ref;
+
+        Problem(int B, int T, int S, int Hq, int Hkv, int Dh, boolean causal, int[][] keyValid, long seed) {
+            SplittableRandom rng = new SplittableRandom(seed);
+            d = new AttentionKernel.Dims(B, T, S, Hq, Hkv, Dh);
+            q = Tensor.randn(rng, 1f, B, T, Hq, Dh).data();
+            k = Tensor.randn(rng, 1f, B, S, Hkv, Dh).data();
+            v = Tensor.randn(rng, 1f, B, S, Hkv, Dh).data();
+            dOut = Tensor.randn(rng, 1f, B, T, Hq, Dh).data();
+            mask = new AttentionMask(causal, keyValid);
+            scale = (float) (1 / Math.sqrt(Dh));
+            ref = new AttentionReference(B, T, S, Hq, Hkv, Dh, causal, keyValid, scale);
+        }
+
+        float[][] run() {
+            float[] out = new float[q.length], lse = new float[d.batch() * d.queryHeads() * d.queries()];
+            AttentionKernel.forward(d, q, k, v, mask, scale, out, lse);
+            float[] dq = new float[q.length], dk = new float[k.length], dv = new float[v.length];
+            AttentionKernel.backward(d, q, k, v, mask, scale, out, lse, dOut, dq, dk, dv);
+            return new float[][] {out, lse, dq, dk, dv};
+        }
+    }
+
+    /** Rows of [B][S] with the first (left) or last (right) `pad` keys of each row padded. */
+    static int[][] padded(int B, int S, boolean left, int... pad) {
+        int[][] m = new int[B][S];
+        for (int b = 0; b < B; b++)
+            for (int s = 0; s < S; s++) m[b][s] = (left ? s >= pad[b] : s < S - pad[b]) ? 1 : 0;
+        return m;
+    }
+
+    private static void assertClose(double[] expected, float[] actual, double tol, String what) {
+        double maxRef = 0, maxErr = 0;
+        for (int i = 0; i < expected.length; i++) {
+            assertFalse(Float.isNaN(actual[i]), what + ": NaN at " + i);
+            maxRef = Math.max(maxRef, Math.abs(expected[i]));
+            maxErr = Math.max(maxErr, Math.abs(expected[i] - actual[i]));
+        }
+        assertTrue(maxErr <= tol * Math.max(1, maxRef), what + ": max abs error " + maxErr + " (max |ref| " + maxRef + ")");
+    }
+
+    @Test
+    void forwardAndBackwardMatchFloat64AcrossTilesBlocksAndMasks() {
+        // T = 70 spans three query tiles; S = 150 keys with padding leaves > 64 visible keys.
+        Problem p = new Problem(2, 70, 150, 4, 2, 80, true, padded(2, 150, true, 9, 0), 7);
+        float[][] r = p.run();
+        assertClose(p.ref.forward(p.q, p.k, p.v), r[0], 2e-5, "out");
+        double[][] g = p.ref.backward(p.q, p.k, p.v, p.dOut);
+        assertClose(g[0], r[2], 5e-5, "dq");
+        assertClose(g[1], r[3], 5e-5, "dk");
+        assertClose(g[2], r[4], 5e-5, "dv");
+    }
+
+    @Test
+    void largeHeadWithoutMaskMatchesFloat64() {
+        Problem p = new Problem(1, 33, 97, 2, 2, 128, false, null, 8);
+        float[][] r = p.run();
+        assertClose(p.ref.forward(p.q, p.k, p.v), r[0], 2e-5, "out");
+        double[][] g = p.ref.backward(p.q, p.k, p.v, p.dOut);
+        assertClose(g[0], r[2], 5e-5, "dq");
+        assertClose(g[1], r[3], 5e-5, "dk");
+        assertClose(g[2], r[4], 5e-5, "dv");
+    }
+
+    @Test
+    void logsumexpIsMinusInfinityForARowThatSeesNoKey() {
+        // Left padding of 4 with causal masking: queries 0..3 only see padded keys.
+        Problem p = new Problem(1, 7, 7, 1, 1, 32, true, padded(1, 7, true, 4), 9);
+        float[][] r = p.run();
+        for (int t = 0; t < 7; t++) {
+            if (t < 4) assertEquals(Float.NEGATIVE_INFINITY, r[1][t], "lse of row " + t);
+            else assertTrue(Float.isFinite(r[1][t]), "lse of row " + t);
+        }
+    }
+
+    @Test
+    void resultsAreBitwiseIdenticalAcrossRunsAndThreadCounts() {
+        int before = Parallel.threads();
+        try {
+            Problem p = new Problem(3, 37, 41, 8, 2, 32, true, padded(3, 41, false, 0, 5, 41), 10);
+            Parallel.setThreads(2);
+            float[][] a = p.run(), b = p.run();
+            Parallel.setThreads(1);
+            float[][] c = p.run();
+            for (int i = 0; i < a.length; i++) {
+                assertArrayEquals(a[i], b[i], "output " + i + " differs between two runs with 2 threads");
+                assertArrayEquals(a[i], c[i], "output " + i + " differs between 2 threads and 1");
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+}
