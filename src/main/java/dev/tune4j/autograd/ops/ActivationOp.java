@@ -1,0 +1,23 @@
+package dev.tune4j.autograd.ops;
+
+import dev.tune4j.autograd.Tape;
+import dev.tune4j.autograd.Var;
+import dev.tune4j.kernel.Activations;
+import dev.tune4j.tensor.Tensor;
+
+/** The one op behind the pointwise activations: y = f(x), dx += dy * f'(x) recomputed from x. */
+final class ActivationOp {
+    private ActivationOp() {}
+
+    static Var apply(Activations.Kind kind, Var x) {
+        float[] xd = x.value().toHeap().data();
+        int n = xd.length;
+        Tensor out = Tensor.zeros(x.shape());
+        Activations.forward(kind, xd, out.data(), n);
+        Var y = Tape.output(out, x);
+        if (y.requiresGrad()) Tape.push(() -> {
+            if (y.grad() != null) Activations.backward(kind, xd, y.grad().data(), x.gradForAccumulation(), n);
+        });
+        return y;
+    }
+}

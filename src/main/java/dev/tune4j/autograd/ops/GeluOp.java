@@ -1,0 +1,21 @@
+package dev.tune4j.autograd.ops;
+
+import dev.tune4j.autograd.Var;
+import dev.tune4j.kernel.Activations;
+
+/** GELU, elementwise. The backward recomputes from the input; no extra activation is kept. */
+public final class GeluOp {
+    private GeluOp() {}
+
+    public enum Kind {
+        /** tanh approximation, torch approximate='tanh' (GPT-2's "gelu_new"). */
+        TANH,
+        /** exact x * Phi(x) via erf, torch's default (BERT's "gelu"). */
+        ERF
+    }
+
+    public static Var apply(Var x, Kind kind) {
+        Activations.Kind k = kind == Kind.TANH ? Activations.Kind.GELU_TANH : Activations.Kind.GELU_ERF;
+        return ActivationOp.apply(k, x);
+    }
+}

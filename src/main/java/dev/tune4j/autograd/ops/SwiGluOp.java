@@ -1,0 +1,28 @@
+package dev.tune4j.autograd.ops;
+
+import dev.tune4j.autograd.Tape;
+import dev.tune4j.autograd.Var;
+import dev.tune4j.kernel.Activations;
+import dev.tune4j.tensor.Shape;
+import dev.tune4j.tensor.Tensor;
+
+/** silu(gate) * up, fused (the Llama MLP's gating), same shapes. */
+public final class SwiGluOp {
+    private SwiGluOp() {}
+
+    public static Var apply(Var gate, Var up) {
+        Shape.check(gate.value().sameShape(up.value()), "SwiGluOp", "gate and up shapes differ", gate.shape(), up.shape());
+        float[] g = gate.value().toHeap().data(), u = up.value().toHeap().data();
+        int n = g.length;
+        Tensor out = Tensor.zeros(gate.shape());
+        Activations.swigluForward(g, u, out.data(), n);
+        Var y = Tape.output(out, gate, up);
+        if (y.requiresGrad()) Tape.push(() -> {
+            if (y.grad() == null) return;
+            Activations.swigluBackward(g, u, y.grad().data(),
+                    gate.requiresGrad() ? gate.gradForAccumulation() : null,
+                    up.requiresGrad() ? up.gradForAccumulation() : null, n);
+        });
+        return y;
+    }
+}

@@ -1,0 +1,70 @@
+package dev.tune4j.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+import static dev.tune4j.kernel.VMath.F;
+import static dev.tune4j.kernel.VMath.L;
+
+/**
+ * Softmax cross-entropy over [rows, vocab] logits without materialising the softmax: the forward
+ * keeps two floats per row (the row max and the log of the sum of exp(logit - max)), and the
+ * backward recomputes each row's probabilities as exp((logit - max) - logSum) straight into the
+ * gradient buffer. Keeping max and logSum apart, rather than their sum, keeps log-probabilities
+ * exact to float rounding even for logits of 1e4, where a float log-sum-exp would be off by 1e-3. The only rows x vocab arrays involved are
+ * the logits and their gradient, however large the vocabulary.
+ */
+public final class CrossEntropyKernel {
+    private CrossEntropyKernel() {}
+
+    /**
+     * Fills stats[2r] = max_j logits[r, j] and stats[2r+1] = log(sum_j exp(logits[r, j] - max)) for each
+     * row whose target is not ignoreIndex, and returns the sum over those rows of
+     * -log softmax(logits[r])[target[r]] (in float64, rows added in order). Targets must already be
+     * validated to lie in [0, vocab) or equal ignoreIndex.
+     */
+    public static double forward(float[] logits, int rows, int vocab, int[] targets, int ignoreIndex, float[] stats) {
+        double[] rowLoss = new double[rows];
+        Parallel.forRange(rows, Norms.rowGrain(vocab), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                if (targets[r] == ignoreIndex) continue;
+                int off = r * vocab;
+                float max = Reduce.max(logits, off, vocab);
+                FloatVector acc = FloatVector.zero(F);
+                for (int j = 0; j < vocab; j += L) {
+                    VectorMask<Float> m = F.indexInRange(j, vocab);
+                    acc = acc.add(VMath.exp(FloatVector.fromArray(F, logits, off + j, m).sub(max)), m);
+                }
+                float logSum = (float) Math.log(Reduce.laneSum(acc));
+                stats[2 * r] = max;
+                stats[2 * r + 1] = logSum;
+                rowLoss[r] = ((double) max - logits[off + targets[r]]) + logSum;
+            }
+        });
+        double total = 0;
+        for (int r = 0; r < rows; r++) total += rowLoss[r];
+        return total;
+    }
+
+    /**
+     * dLogits[r, :] += scale * (softmax(logits[r, :]) - onehot(target[r])) for each non-ignored row,
+     * where scale is d(loss)/d(row loss) (e.g. 1/count for a mean).
+     */
+    public static void backward(float[] logits, float[] stats, int rows, int vocab, int[] targets, int ignoreIndex,
+                                float scale, float[] dLogits) {
+        Parallel.forRange(rows, Norms.rowGrain(vocab), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                if (targets[r] == ignoreIndex) continue;
+                int off = r * vocab;
+                float max = stats[2 * r], logSum = stats[2 * r + 1];
+                for (int j = 0; j < vocab; j += L) {
+                    VectorMask<Float> m = F.indexInRange(j, vocab);
+                    VMath.exp(FloatVector.fromArray(F, logits, off + j, m).sub(max).sub(logSum))
+                            .fma(FloatVector.broadcast(F, scale), FloatVector.fromArray(F, dLogits, off + j, m))
+                            .intoArray(dLogits, off + j, m);
+                }
+                dLogits[off + targets[r]] -= scale;
+            }
+        });
+    }
+}
