@@ -35,8 +35,9 @@ public abstract class Module {
     protected <M extends Module> M child(String name, M module) {
         requireDetached();
         if (params.containsKey(name) || children.containsKey(name)) throw new IllegalArgumentException("duplicate name " + name);
-        if (module.attached) throw new IllegalStateException("module already attached elsewhere: " + name);
-        module.attached = true;
+        Module m = module; // private fields are not reachable through the type variable
+        if (m.attached) throw new IllegalStateException("module already attached elsewhere: " + name);
+        m.attached = true;
         for (Parameter p : module.parameters()) p.prefixName(name);
         children.put(name, module);
         return module;
