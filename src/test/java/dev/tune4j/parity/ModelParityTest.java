@@ -27,6 +27,7 @@ import java.util.Random;
 import static dev.tune4j.parity.Parity.GRAD_TOL;
 import static dev.tune4j.parity.Parity.OUT_TOL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -42,16 +43,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ModelParityTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "llama3", "qwen2", "mistral", "gpt2"})
-    void decoderLogitsLossAndAllWeightGradientsMatchTheOracle(String family, @TempDir Path dir) throws IOException {
-        // Mistral with an explicit head_dim that is not hidden_size / num_attention_heads (64 / 4).
-        Map<String, Object> overrides = family.equals("mistral") ? Map.of("head_dim", 24) : Map.of();
-        Checkpoint ckpt = RandomCheckpoints.build(family, overrides, 200 + family.length());
+    @ValueSource(strings = {"llama", "llama3", "qwen2", "mistral", "gpt2", "gpt2-untied"})
+    void decoderLogitsLossAndAllWeightGradientsMatchTheOracle(String variant, @TempDir Path dir) throws IOException {
+        String family = variant.replace("-untied", "");
+        Map<String, Object> overrides = switch (variant) {
+            // an explicit head_dim that is not hidden_size / num_attention_heads (64 / 4)
+            case "mistral" -> Map.of("head_dim", 24);
+            // a GPT-2 saved with its own lm_head.weight
+            case "gpt2-untied" -> Map.of("tie_word_embeddings", false);
+            default -> Map.of();
+        };
+        Checkpoint ckpt = RandomCheckpoints.build(family, overrides, 200 + variant.length());
         Parity.writeHfFolder(ckpt, dir);
         assertTrue(Files.isRegularFile(dir.resolve("model.safetensors")));
         Parity.Engine e = Parity.fromFolder(dir);
 
-        Random rng = new Random(family.hashCode());
+        Random rng = new Random(variant.hashCode());
         int b = 2, t = 12, vocab = Parity.cfgInt(ckpt, "vocab_size");
         int[][] ids = Parity.tokens(rng, b, t, vocab);
         int[][] targets = new int[b][t];
@@ -77,13 +84,13 @@ class ModelParityTest {
             tape.backward(l.value());
         }
         double lossRel = Math.abs(loss - ref.loss()) / Math.abs(ref.loss());
-        Parity.Worst grads = Parity.compareGrads(ref.grads(), Parity.hfGrads(e.model(), e.rules()), "model " + family);
+        Parity.Worst grads = Parity.compareGrads(ref.grads(), Parity.hfGrads(e.model(), e.rules()), "model " + variant);
 
         System.out.printf("PARITY model=%s logits=%.3e maxGrad=%.3e loss=%.3e (worst tensor %s)%n",
-                family, logitsRel, grads.rel, lossRel, grads.name);
-        assertTrue(logitsRel <= OUT_TOL, family + ": logits relative error " + logitsRel);
-        assertTrue(lossRel <= OUT_TOL, family + ": loss " + loss + " vs oracle " + ref.loss());
-        grads.assertAtMost(GRAD_TOL, family + " weight gradients");
+                variant, logitsRel, grads.rel, lossRel, grads.name);
+        assertTrue(logitsRel <= OUT_TOL, variant + ": logits relative error " + logitsRel);
+        assertTrue(lossRel <= OUT_TOL, variant + ": loss " + loss + " vs oracle " + ref.loss());
+        grads.assertAtMost(GRAD_TOL, variant + " weight gradients");
     }
 
     @Test
@@ -123,5 +130,44 @@ class ModelParityTest {
         System.out.printf("PARITY model=bert pooled=%.3e maxGrad=%.3e (worst tensor %s)%n", outRel, grads.rel, grads.name);
         assertTrue(outRel <= OUT_TOL, "bert: pooled output relative error " + outRel);
         grads.assertAtMost(GRAD_TOL, "bert weight gradients");
+    }
+    /**
+     * Settings of real checkpoints that change the model's function but that the engine does not
+     * implement must be refused with a message naming them, never silently ignored. The oracle
+     * shows each one matters.
+     */
+    @Test
+    void gpt2AttentionScalingSwitchesAreRefusedRatherThanIgnored() {
+        int[][] ids = Parity.tokens(new Random(220), 1, 8, 101);
+        float[] plain = Gpt2Oracle.logits(RandomCheckpoints.gpt2(220), ids, null).output();
+        for (var setting : Map.<String, Object>of("scale_attn_by_inverse_layer_idx", true, "scale_attn_weights", false).entrySet()) {
+            Checkpoint ckpt = RandomCheckpoints.build("gpt2", Map.of(setting.getKey(), setting.getValue()), 220);
+            assertTrue(Parity.rel(Gpt2Oracle.logits(ckpt, ids, null).output(), plain) > 1e-3, setting + " must matter");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Parity.fromMemory(ckpt));
+            assertTrue(e.getMessage().contains(setting.getKey()), e.getMessage());
+        }
+    }
+
+    @Test
+    void bertRelativePositionEmbeddingsAreRefused() {
+        Checkpoint ckpt = RandomCheckpoints.build("bert", Map.of("position_embedding_type", "relative_key"), 221);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Parity.fromMemory(ckpt));
+        assertTrue(e.getMessage().contains("position_embedding_type"), e.getMessage());
+    }
+
+    @Test
+    void slidingWindowModelsMatchUpToTheWindowAndRefuseLongerSequences() {
+        Checkpoint ckpt = RandomCheckpoints.build("mistral", Map.of("sliding_window", 6), 222);
+        Parity.Engine e = Parity.fromMemory(ckpt);
+        Random rng = new Random(222);
+        int[][] shortIds = Parity.tokens(rng, 2, 6, 99), longIds = Parity.tokens(rng, 1, 12, 99);
+        double rel = Parity.rel(e.model().logits(TokenBatch.of(shortIds, null)).data(), LlamaOracle.logits(ckpt, shortIds, null).output());
+        System.out.printf("PARITY model=mistral-window6 logits=%.3e (6 tokens)%n", rel);
+        assertTrue(rel <= OUT_TOL, "within the window: " + rel);
+        float[] windowed = LlamaOracle.logits(ckpt, longIds, null).output();
+        float[] full = LlamaOracle.logits(ckpt.withConfig("sliding_window", null), longIds, null).output();
+        assertTrue(Parity.rel(full, windowed) > 1e-3, "the window must matter beyond 6 tokens");
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> e.model().logits(TokenBatch.of(longIds, null)));
+        assertTrue(ex.getMessage().contains("sliding"), ex.getMessage());
     }
 }
