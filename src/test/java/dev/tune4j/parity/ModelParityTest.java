@@ -43,10 +43,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ModelParityTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"llama", "llama3", "qwen2", "mistral", "gpt2", "gpt2-untied"})
+    @ValueSource(strings = {"llama", "llama3", "qwen2", "mistral", "gpt2", "gpt2-untied", "llama-biases-linear-rope"})
     void decoderLogitsLossAndAllWeightGradientsMatchTheOracle(String variant, @TempDir Path dir) throws IOException {
-        String family = variant.replace("-untied", "");
+        String family = variant.split("-")[0];
         Map<String, Object> overrides = switch (variant) {
+            // attention_bias (q/k/v and o_proj), mlp_bias, legacy "type" key of linear rope scaling
+            case "llama-biases-linear-rope" -> Map.of("attention_bias", true, "mlp_bias", true,
+                    "rope_scaling", Map.of("type", "linear", "factor", 2.0), "num_hidden_layers", 1);
             // an explicit head_dim that is not hidden_size / num_attention_heads (64 / 4)
             case "mistral" -> Map.of("head_dim", 24);
             // a GPT-2 saved with its own lm_head.weight
