@@ -20,6 +20,7 @@ import java.util.Random;
 import static dev.tune4j.parity.Parity.GRAD_TOL;
 import static dev.tune4j.parity.Parity.OUT_TOL;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * One engine {@link Block} against the independent libtorch oracle on the same weights (random
@@ -92,7 +93,7 @@ class BlockParityTest {
         grads.add("input", x.grad().data(), ref.inputGrad());
 
         System.out.printf("PARITY block=%s out=%.3e maxGrad=%.3e (worst tensor %s)%n", name, outRel, grads.rel, grads.name);
-        org.junit.jupiter.api.Assertions.assertTrue(outRel <= OUT_TOL, "block " + name + ": output relative error " + outRel);
+        assertTrue(outRel <= OUT_TOL, "block " + name + ": output relative error " + outRel);
         grads.assertAtMost(GRAD_TOL, "block " + name + " gradients");
     }
 }
