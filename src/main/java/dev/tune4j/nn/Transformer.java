@@ -56,6 +56,10 @@ public final class Transformer extends Module {
         if (posEmbed != null && t > config.maxPositions) {
             throw new IllegalArgumentException("sequence length " + t + " exceeds the model's " + config.maxPositions + " positions");
         }
+        if (config.slidingWindow > 0 && t > config.slidingWindow) {
+            throw new IllegalArgumentException("sequence length " + t + " exceeds the model's sliding_window " + config.slidingWindow
+                    + "; sliding-window attention is not implemented, so sequences are limited to " + config.slidingWindow + " tokens");
+        }
         Var x = embed.forward(batch.ids(), b, t);
         int[] positions = batch.positionsOrDefault();
         if (posEmbed != null) {

@@ -37,6 +37,11 @@ public final class TransformerConfig {
     public boolean qkvBias = true;
     public boolean attnOutBias = true;
     public boolean causal = true;
+    /**
+     * Mistral's sliding window (0: none). Sliding-window attention is not implemented: within the
+     * window it equals full causal attention, so longer sequences are refused rather than computed wrongly.
+     */
+    public int slidingWindow = 0;
 
     public Positions positions = Positions.LEARNED;
     public double ropeTheta = 10000;
@@ -82,6 +87,7 @@ public final class TransformerConfig {
         require(headDim > 0 || hidden % heads == 0, "hidden (" + hidden + ") must be divisible by heads (" + heads + ")");
         require(positions != Positions.ROPE || headDim() % 2 == 0, "RoPE needs an even head dimension");
         require(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)");
+        require(slidingWindow >= 0, "slidingWindow must be >= 0");
         return this;
     }
 

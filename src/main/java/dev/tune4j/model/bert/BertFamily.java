@@ -30,6 +30,10 @@ public final class BertFamily implements ModelFamily {
 
     public TransformerConfig config(HfConfig hf) {
         String act = hf.getString("hidden_act", "gelu");
+        String positions = hf.getString("position_embedding_type", "absolute");
+        if (!positions.equals("absolute")) {
+            throw new IllegalArgumentException(hf.source() + ": position_embedding_type '" + positions + "' is not supported for BERT (absolute only)");
+        }
         TransformerConfig c = new TransformerConfig();
         c.vocabSize = hf.requireInt("vocab_size");
         c.hidden = hf.requireInt("hidden_size");

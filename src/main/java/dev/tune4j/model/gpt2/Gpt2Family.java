@@ -27,6 +27,13 @@ public final class Gpt2Family implements ModelFamily {
 
     public TransformerConfig config(HfConfig hf) {
         String act = hf.getString("activation_function", "gelu_new");
+        // The engine scales scores by 1/sqrt(head_dim) only; other scalings would be silently wrong.
+        if (hf.getBool("scale_attn_by_inverse_layer_idx", false)) {
+            throw new IllegalArgumentException(hf.source() + ": scale_attn_by_inverse_layer_idx=true is not supported for GPT-2");
+        }
+        if (!hf.getBool("scale_attn_weights", true)) {
+            throw new IllegalArgumentException(hf.source() + ": scale_attn_weights=false is not supported for GPT-2");
+        }
         TransformerConfig c = new TransformerConfig();
         c.vocabSize = hf.requireInt("vocab_size");
         c.hidden = hf.requireInt("n_embd");
@@ -44,7 +51,7 @@ public final class Gpt2Family implements ModelFamily {
             default -> throw new IllegalArgumentException(hf.source() + ": activation_function '" + act + "' is not supported for GPT-2");
         };
         c.positions = TransformerConfig.Positions.LEARNED;
-        c.tieEmbeddings = true;
+        c.tieEmbeddings = hf.getBool("tie_word_embeddings", true);
         c.dropout = (float) hf.getDouble("resid_pdrop", 0.0);
         return c.validate();
     }
@@ -72,10 +79,11 @@ public final class Gpt2Family implements ModelFamily {
         }
         r.add(WeightRule.same("transformer.ln_f.weight", "final_norm.weight"));
         r.add(WeightRule.same("transformer.ln_f.bias", "final_norm.bias"));
+        if (!c.tieEmbeddings) r.add(WeightRule.same("lm_head.weight", "lm_head.weight"));
         return r;
     }
 
-    /** Some exports carry the causal-mask buffers and a copy of the tied head. */
+    /** Some exports carry the causal-mask buffers and a copy of the tied head (an untied head is a rule, so used). */
     public boolean ignorable(String hfName) {
         return hfName.endsWith(".attn.bias") || hfName.endsWith(".attn.masked_bias") || hfName.equals("lm_head.weight");
     }
@@ -94,6 +102,7 @@ public final class Gpt2Family implements ModelFamily {
         n.put("n_inner", c.intermediate);
         n.put("n_positions", c.maxPositions);
         n.put("layer_norm_epsilon", c.normEps);
+        n.put("tie_word_embeddings", c.tieEmbeddings);
         n.put("torch_dtype", "float32");
         return n;
     }

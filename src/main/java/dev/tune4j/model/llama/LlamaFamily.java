@@ -56,6 +56,9 @@ public final class LlamaFamily implements ModelFamily {
         c.ropeTheta = hf.getDouble("rope_theta", 10000);
         c.ropeLayout = RopeOp.Layout.HALF_SPLIT;
         c.ropeScaling = hf.getMap("rope_scaling");
+        // Mistral always, Qwen2 only when use_sliding_window is set (a null window means none).
+        boolean windowed = "mistral".equals(hf.modelType()) || (qwen2 && hf.getBool("use_sliding_window", false));
+        c.slidingWindow = windowed ? hf.getInt("sliding_window", 0) : 0;
         c.lmHead = true;
         c.tieEmbeddings = hf.getBool("tie_word_embeddings", false);
         c.dropout = (float) hf.getDouble("attention_dropout", 0.0);
