@@ -30,12 +30,7 @@ public final class CrossEntropyKernel {
                 if (targets[r] == ignoreIndex) continue;
                 int off = r * vocab;
                 float max = Reduce.max(logits, off, vocab);
-                FloatVector acc = FloatVector.zero(F);
-                for (int j = 0; j < vocab; j += L) {
-                    VectorMask<Float> m = F.indexInRange(j, vocab);
-                    acc = acc.add(VMath.exp(FloatVector.fromArray(F, logits, off + j, m).sub(max)), m);
-                }
-                float logSum = (float) Math.log(Reduce.laneSum(acc));
+                float logSum = (float) Math.log(Softmax.expSum(logits, off, vocab, max, null));
                 stats[2 * r] = max;
                 stats[2 * r + 1] = logSum;
                 rowLoss[r] = ((double) max - logits[off + targets[r]]) + logSum;

@@ -52,6 +52,14 @@ public final class Elementwise {
         });
     }
 
+    /** x[off+j] *= s for j < n (serial). */
+    public static void scale(float s, float[] x, int off, int n) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = F.indexInRange(j, n);
+            FloatVector.fromArray(F, x, off + j, m).mul(s).intoArray(x, off + j, m);
+        }
+    }
+
     /** dst += s * x (whole arrays, in parallel). */
     public static void axpy(float s, float[] x, float[] dst, int n) {
         forVectors(n, GRAIN, (lo, hi) -> axpy(s, x, lo, dst, lo, hi - lo));

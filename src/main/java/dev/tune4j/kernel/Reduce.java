@@ -3,6 +3,7 @@ package dev.tune4j.kernel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 import static dev.tune4j.kernel.VMath.F;
 import static dev.tune4j.kernel.VMath.L;
@@ -19,11 +20,23 @@ public final class Reduce {
     /** Elements per block of a whole-array sum: the blocks, not the threads, fix the summation order. */
     static final int SUM_BLOCK = 1024;
 
-    /** The lanes of v added in lane order. */
+    // Rotations by L/2, L/4, ..., 1 lanes: adding each to the running vector leaves in lane 0 the
+    // sum of all lanes by a fixed pairwise tree.
+    @SuppressWarnings("unchecked")
+    private static final VectorShuffle<Float>[] ROTATIONS = new VectorShuffle[Integer.numberOfTrailingZeros(L)];
+
+    static {
+        for (int k = 0, step = L / 2; step >= 1; k++, step /= 2) ROTATIONS[k] = VectorShuffle.iota(F, step, 1, true);
+    }
+
+    /**
+     * The sum of the lanes of v by a fixed pairwise tree: the same bits interpreted or compiled
+     * (unlike reduceLanes(ADD)), and few IR nodes (unlike lane-by-lane extraction, which can
+     * exhaust C2's inlining budget for the kernel around it).
+     */
     public static float laneSum(FloatVector v) {
-        float s = 0f;
-        for (int i = 0; i < L; i++) s += v.lane(i);
-        return s;
+        for (VectorShuffle<Float> r : ROTATIONS) v = v.add(v.rearrange(r));
+        return v.lane(0);
     }
 
     /** x[off] + ... + x[off+n-1]. */

@@ -18,21 +18,26 @@ public final class Softmax {
         Parallel.forRange(rows, Norms.rowGrain(dim), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int off = r * dim;
-                float max = Reduce.max(x, off, dim);
-                FloatVector acc = FloatVector.zero(F);
-                for (int j = 0; j < dim; j += L) {
-                    VectorMask<Float> m = F.indexInRange(j, dim);
-                    FloatVector e = VMath.exp(FloatVector.fromArray(F, x, off + j, m).sub(max));
-                    acc = acc.add(e, m);
-                    e.intoArray(y, off + j, m);
-                }
-                float inv = 1f / Reduce.laneSum(acc);
-                for (int j = 0; j < dim; j += L) {
-                    VectorMask<Float> m = F.indexInRange(j, dim);
-                    FloatVector.fromArray(F, y, off + j, m).mul(inv).intoArray(y, off + j, m);
-                }
+                float sum = expSum(x, off, dim, Reduce.max(x, off, dim), y);
+                Elementwise.scale(1f / sum, y, off, dim);
             }
         });
+    }
+
+    /**
+     * Sum of exp(x[off+j] - shift) for j < n, also written to out[off+j] unless out is null.
+     * Row kernels are built from slice-level steps like this one: a JIT that runs out of inlining
+     * budget then leaves a call taking arrays (cheap), never one taking vectors (which would box).
+     */
+    static float expSum(float[] x, int off, int n, float shift, float[] out) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = F.indexInRange(j, n);
+            FloatVector e = VMath.exp(FloatVector.fromArray(F, x, off + j, m).sub(shift));
+            acc = acc.add(e, m);
+            if (out != null) e.intoArray(out, off + j, m);
+        }
+        return Reduce.laneSum(acc);
     }
 
     /** dx += y * (dy - sum(dy * y)) per row, from the saved output y. */

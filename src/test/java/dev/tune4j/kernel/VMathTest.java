@@ -91,4 +91,29 @@ class VMathTest {
             for (int i = 0; i < xs.length; i++) assertEquals(Float.floatToRawIntBits(whole[i + shift]), Float.floatToRawIntBits(ys[i]));
         }
     }
+
+    /** exp, Phi and the lane sum of a whole array, written into out: a fresh method, so its first call runs interpreted. */
+    private static float transcendentalsOf(float[] x, float[] out) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = 0; i < x.length; i += L) {
+            var m = F.indexInRange(i, x.length);
+            FloatVector v = FloatVector.fromArray(F, x, i, m);
+            FloatVector e = VMath.exp(v);
+            e.add(VMath.normalCdf(v, VMath.gaussian(v))).intoArray(out, i, m);
+            acc = acc.add(e, m);
+        }
+        return Reduce.laneSum(acc);
+    }
+
+    @Test
+    void resultsAreTheSameBitsInterpretedAndJitCompiled() {
+        float[] x = new float[1000];
+        for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.731) * 12f;
+        float[] first = new float[x.length], later = new float[x.length];
+        float firstSum = transcendentalsOf(x, first);
+        float laterSum = 0;
+        for (int rep = 0; rep < 20_000; rep++) laterSum = transcendentalsOf(x, later);
+        assertEquals(Float.floatToRawIntBits(firstSum), Float.floatToRawIntBits(laterSum));
+        for (int i = 0; i < x.length; i++) assertEquals(Float.floatToRawIntBits(first[i]), Float.floatToRawIntBits(later[i]), "element " + i);
+    }
 }

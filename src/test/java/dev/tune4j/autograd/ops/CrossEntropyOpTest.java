@@ -151,6 +151,18 @@ class CrossEntropyOpTest {
     }
 
     @Test
+    void worksForA150kVocabulary() {
+        int rows = 2, vocab = 151_936;
+        Var logits = param(9, 3f, rows, vocab);
+        int[] targets = {151_935, 7};
+        Ref ref = reference(logits.data(), vocab, targets);
+        float[] loss = new float[1];
+        float[] g = lossAndGrad(logits, targets, CrossEntropyOp.Reduction.MEAN, loss);
+        assertEquals(ref.sum / 2, loss[0], 1e-6 * ref.sum / 2);
+        assertClose(scaled(ref.gradOfSum, 0.5), g, 1e-5, 1e-10, "gradient");
+    }
+
+    @Test
     void badTargetsAndShapesAreReportedClearly() {
         Var logits = param(1, 1f, 2, 5);
         assertShapeError(() -> CrossEntropyOp.apply(logits, new int[] {1, 2, 3}, IGNORE), "CrossEntropyOp", "[2, 5]", "[3]");
