@@ -37,6 +37,7 @@ public final class GradCheck {
     public static Result check(String op, List<Var> inputs, Function<List<Var>, Var> f,
                                double h, double relTol, int maxPerInput) {
         SplittableRandom rng = new SplittableRandom(1234);
+        for (Var x : inputs) x.clearGrad(); // a reused input must not carry an earlier check's gradient
         Var y;
         Tensor w;
         try (Tape tape = Tape.record()) {
