@@ -1,11 +1,130 @@
 package dev.tune4j.cli;
 
+import dev.tune4j.kernel.Gemm;
+import dev.tune4j.kernel.Parallel;
+import dev.tune4j.report.Json;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * GEMM throughput per layout: nn = A·B, nt = A·Bᵀ (Linear forward), tn = Aᵀ·B (weight gradient).
+ * Operands are stored as the layout reads them (nt takes B as [n, k], tn takes A as [k, m]), as in
+ * bench/numpy_gemm.py, so the figures compare directly.
+ */
 @Command(name = "gemm", mixinStandardHelpOptions = true, description = "GEMM throughput (GFLOP/s) for each layout.")
 public final class BenchGemmCommand implements Runnable {
+    private static final int[][] DEFAULT_SIZES = {{1024, 768, 768}, {1024, 3072, 768}, {1024, 768, 3072}, {2048, 2048, 2048}};
+
+    @Option(names = "--m", description = "Rows of C (default: the four standard sizes).")
+    Integer m;
+
+    @Option(names = "--n", description = "Columns of C (default: --m).")
+    Integer n;
+
+    @Option(names = "--k", description = "Inner dimension (default: --m).")
+    Integer k;
+
+    @Option(names = "--threads", split = ",", description = "Thread counts, comma-separated (default: 1 and all cores).")
+    int[] threads;
+
+    @Option(names = "--layout", defaultValue = "all", description = "all, nn, nt or tn (default: ${DEFAULT-VALUE}).")
+    String layout;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed runs per case after the global warm-up (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--runs", defaultValue = "9", description = "Timed runs per case; the median is reported (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--json", description = "One JSON object per result.")
+    boolean json;
+
     @Override
     public void run() {
-        throw new UnsupportedOperationException("'gemm' is not implemented yet");
+        List<String> layouts = switch (layout) {
+            case "all" -> List.of("nn", "nt", "tn");
+            case "nn", "nt", "tn" -> List.of(layout);
+            default -> throw new IllegalArgumentException("--layout must be all, nn, nt or tn, got '" + layout + "'");
+        };
+        if (runs < 1) throw new IllegalArgumentException("--runs must be >= 1, got " + runs);
+        if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
+        int[][] sizes;
+        if (m == null && n == null && k == null) {
+            sizes = DEFAULT_SIZES;
+        } else {
+            int mm = m != null ? m : n != null ? n : k;
+            sizes = new int[][] {{mm, n != null ? n : mm, k != null ? k : mm}};
+        }
+        for (int[] s : sizes) {
+            if (s[0] < 1 || s[1] < 1 || s[2] < 1) throw new IllegalArgumentException("sizes must be >= 1, got " + Arrays.toString(s));
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        int[] counts = threads != null ? threads : (cores == 1 ? new int[] {1} : new int[] {1, cores});
+        for (int t : counts) if (t < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + t);
+
+        int before = Parallel.threads();
+        try {
+            for (int t : counts) {
+                Parallel.setThreads(t);
+                Gemm.warmUp();
+            }
+            if (!json) System.out.printf("%-6s %6s %6s %6s %8s %10s %10s%n", "layout", "m", "n", "k", "threads", "GFLOP/s", "best");
+            for (int t : counts) {
+                Parallel.setThreads(t);
+                for (int[] s : sizes) {
+                    for (String l : layouts) {
+                        double[] g = measure(l, s[0], s[1], s[2]);
+                        double gflops = g[0];
+                        if (json) {
+                            Map<String, Object> row = new LinkedHashMap<>();
+                            row.put("layout", l);
+                            row.put("m", s[0]);
+                            row.put("n", s[1]);
+                            row.put("k", s[2]);
+                            row.put("threads", t);
+                            row.put("gflops", Math.round(gflops * 100) / 100.0);
+                            row.put("gflops_best", Math.round(g[1] * 100) / 100.0);
+                            row.put("impl", "tune4j");
+                            System.out.println(Json.line(row));
+                        } else {
+                            System.out.printf("%-6s %6d %6d %6d %8d %10.1f %10.1f%n", l, s[0], s[1], s[2], t, gflops, g[1]);
+                        }
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /** Median and best GFLOP/s over the timed runs. */
+    private double[] measure(String layout, int m, int n, int k) {
+        boolean ta = layout.equals("tn"), tb = layout.equals("nt");
+        SplittableRandom rng = new SplittableRandom(42);
+        float[] a = random(rng, m * k), b = random(rng, k * n), c = new float[m * n];
+        Runnable f = () -> Gemm.gemm(m, n, k, a, 0, ta ? m : k, ta, b, 0, tb ? k : n, tb, c, 0, n, null, 0, false);
+        for (int i = 0; i < warmup; i++) f.run();
+        double[] seconds = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            f.run();
+            seconds[i] = (System.nanoTime() - t0) * 1e-9;
+        }
+        Arrays.sort(seconds);
+        double flops = 2.0 * m * n * k;
+        return new double[] {flops / seconds[runs / 2] / 1e9, flops / seconds[0] / 1e9};
+    }
+
+    private static float[] random(SplittableRandom rng, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) x[i] = (float) (rng.nextDouble() * 2 - 1);
+        return x;
     }
 }

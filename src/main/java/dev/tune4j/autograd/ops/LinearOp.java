@@ -2,61 +2,73 @@ package dev.tune4j.autograd.ops;
 
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
-import dev.tune4j.kernel.Parallel;
+import dev.tune4j.kernel.Gemm;
 import dev.tune4j.tensor.Shape;
 import dev.tune4j.tensor.Tensor;
 
-/** TEMPORARY scalar version until the GEMM branch lands. y = x·Wᵀ + b. */
+import java.util.Arrays;
+
+/**
+ * {@code y = x·Wᵀ + b}: a fully connected layer in the PyTorch / Hugging Face layout.
+ * x is [..., in] (leading dimensions flattened to rows), W is [out, in], b is [out] or null, and
+ * y is [..., out]. W may be a segment-backed F32/F16/BF16 tensor (memory-mapped, frozen): the
+ * GEMM reads it panel by panel while packing, so it is never copied whole.
+ *
+ * <p>Backward: dx += dy·W, dW += dyᵀ·x, db += column sums of dy; each only for inputs that need
+ * a gradient (a frozen weight costs no dW work at all).
+ */
 public final class LinearOp {
     private LinearOp() {}
 
     public static Var apply(Var x, Var weight, Var bias) {
         int[] xs = x.shape(), ws = weight.shape();
-        int in = xs[xs.length - 1];
-        Shape.check(ws.length == 2 && ws[1] == in, "LinearOp", "inner dimensions differ", xs, ws);
-        int out = ws[0], rows = (int) (x.value().numel() / in);
-        float[] xd = x.data();
-        Tensor wt = weight.value().toHeap();
-        float[] w = wt.data();
-        float[] b = bias == null ? null : bias.value().toHeap().data();
-        int[] os = xs.clone();
-        os[os.length - 1] = out;
-        Tensor y = Tensor.zeros(os);
-        float[] yd = y.data();
-        Parallel.forRange(rows, (s, e) -> {
-            for (int r = s; r < e; r++) for (int o = 0; o < out; o++) {
-                float acc = b == null ? 0 : b[o];
-                for (int i = 0; i < in; i++) acc += xd[r * in + i] * w[o * in + i];
-                yd[r * out + o] = acc;
-            }
-        });
-        Var yv = Tape.output(y, x, weight, bias);
-        if (yv.requiresGrad()) Tape.push(() -> {
-            if (yv.grad() == null) return;
-            float[] dy = yv.grad().data();
-            if (x.requiresGrad()) {
-                float[] dx = x.gradForAccumulation();
-                Parallel.forRange(rows, (s, e) -> {
-                    for (int r = s; r < e; r++) for (int o = 0; o < out; o++) {
-                        float g = dy[r * out + o];
-                        for (int i = 0; i < in; i++) dx[r * in + i] += g * w[o * in + i];
+        Shape.check(ws.length == 2, "LinearOp", "weight must be 2-D [out, in]", xs, ws);
+        Shape.check(xs.length >= 1 && xs[xs.length - 1] == ws[1], "LinearOp", "input features differ from weight [out, in]", xs, ws);
+        int in = ws[1], out = ws[0];
+        if (bias != null) {
+            int[] bs = bias.shape();
+            Shape.check(bs.length == 1 && bs[0] == out, "LinearOp", "bias must be [out] for weight [out, in]", ws, bs);
+        }
+        int rows = (int) Shape.numel(Arrays.copyOf(xs, xs.length - 1));
+
+        int[] ys = xs.clone();
+        ys[ys.length - 1] = out;
+        Tensor y = Tensor.zeros(ys);
+        float[] xd = heap(x.value()).data();
+        float[] bd = bias == null ? null : heap(bias.value()).data();
+        // y[rows, out] = x[rows, in] · W[out, in]ᵀ + b
+        Gemm.gemm(rows, out, in, xd, 0, in, false, weight.value().storage(), 0, in, true, y.data(), 0, out, bd, 0, false);
+
+        Var result = Tape.output(y, x, weight, bias);
+        if (result.requiresGrad()) {
+            int n = rows;
+            Tape.push(() -> {
+                if (result.grad() == null) return;
+                float[] dy = result.grad().data();
+                if (x.requiresGrad()) {
+                    // dx[rows, in] += dy[rows, out] · W[out, in]
+                    Gemm.gemm(n, in, out, dy, 0, out, false, weight.value().storage(), 0, in, false,
+                            x.gradForAccumulation(), 0, in, null, 0, true);
+                }
+                if (weight.requiresGrad()) {
+                    // dW[out, in] += dy[rows, out]ᵀ · x[rows, in]
+                    Gemm.gemm(out, in, n, dy, 0, out, true, xd, 0, in, false,
+                            weight.gradForAccumulation(), 0, in, null, 0, true);
+                }
+                if (bias != null && bias.requiresGrad()) {
+                    float[] db = bias.gradForAccumulation();
+                    for (int r = 0; r < n; r++) {
+                        int o = r * out;
+                        for (int j = 0; j < out; j++) db[j] += dy[o + j];
                     }
-                });
-            }
-            if (weight.requiresGrad()) {
-                float[] dw = weight.gradForAccumulation();
-                Parallel.forRange(out, (s, e) -> {
-                    for (int o = s; o < e; o++) for (int r = 0; r < rows; r++) {
-                        float g = dy[r * out + o];
-                        for (int i = 0; i < in; i++) dw[o * in + i] += g * xd[r * in + i];
-                    }
-                });
-            }
-            if (bias != null && bias.requiresGrad()) {
-                float[] db = bias.gradForAccumulation();
-                for (int r = 0; r < rows; r++) for (int o = 0; o < out; o++) db[o] += dy[r * out + o];
-            }
-        });
-        return yv;
+                }
+            });
+        }
+        return result;
+    }
+
+    /** Activations and biases are small: a segment-backed one is read into a heap copy. */
+    static Tensor heap(Tensor t) {
+        return t.isHeap() ? t : t.toHeap();
     }
 }

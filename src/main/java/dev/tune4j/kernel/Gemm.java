@@ -1,0 +1,399 @@
+package dev.tune4j.kernel;
+
+import dev.tune4j.tensor.DType;
+import dev.tune4j.tensor.Storage;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Single-precision matrix multiply for every layout the engine needs:
+ * {@code C[m×n] = (accumulate ? C : 0) + op(A)[m×k] · op(B)[k×n] (+ bias[n] per column)},
+ * where {@code op(X)} is X or Xᵀ. All matrices are row-major with leading dimensions and offsets.
+ *
+ * <p>The scheme is Goto/BLIS. For each block of {@link #NC} columns and {@link #KC} steps of K,
+ * B is packed into panels of {@link #NR} columns (zero-padded at the edge), which together stay
+ * in L2. Then each panel of {@link #MR} rows of A is packed (it stays in L1) and swept across the
+ * B panels by a register-blocked micro-kernel that keeps the whole MR×NR tile of C in vector
+ * registers: MR broadcasts of A and two vector loads of B feed 2·MR fused multiply-adds per K step.
+ * With 32 vector registers (AVX-512, SVE, NEON) MR is 12: 24 accumulators, two B vectors and one
+ * broadcast, without spilling; with 16 (AVX2) MR is 6. Streaming B from L2 costs two vector loads
+ * per 2·MR FMAs, which is why the tile is tall (MR rows) rather than wide. C2 folds the MR test
+ * in the kernel, so this is one kernel for both.
+ *
+ * <p>B may be a segment-backed tensor (F32/F16/BF16, memory-mapped weights): packing reads it with
+ * {@link Storage#read}, upcasting one panel at a time, so frozen weights are never copied whole.
+ *
+ * <p>Threads: with enough rows, the B block is packed by all threads together (split by panels)
+ * and the rows of C are then split between threads (two fork-joins per block); with few rows,
+ * the columns are split and each thread packs its own B panels (one fork-join per call).
+ *
+ * <p>Determinism: each C tile is written by one thread and accumulated in a fixed order (K steps
+ * within a KC block in registers, then the blocks added into C in order), with block boundaries
+ * independent of the thread count: the result is bitwise identical for any thread count.
+ */
+public final class Gemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Rows of the micro-tile: 12 where there are 32 vector registers, else 6 (see the class comment). */
+    static final int MR = S.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch")) ? 12 : 6;
+    /** Columns of the micro-tile: two vectors. */
+    static final int NR = 2 * L;
+    /** K block: the A panel (MR×KC, 12 KiB) stays in L1. */
+    static final int KC = Math.max(1, Integer.getInteger("tune4j.gemm.kc", 256));
+    /** Column block: the packed B block (KC×NC, 1 MiB) stays in L2. */
+    static final int NC = roundUp(Math.max(1, Integer.getInteger("tune4j.gemm.nc", 1024)), NR);
+    /** Below this much work a call runs on the calling thread: a fork-join costs microseconds. */
+    private static final long MIN_PARALLEL_FLOPS = 1L << 21;
+
+    private Gemm() {}
+
+    /** Packing buffers of one thread, grown on demand and reused across calls. */
+    private static final class Workspace {
+        float[] a = new float[0];
+        float[] b = new float[0];
+        float[] rows = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        float[] a(int size) { return a.length >= size ? a : (a = new float[size]); }
+        float[] b(int size) { return b.length >= size ? b : (b = new float[size]); }
+        float[] rows(int size) { return rows.length >= size ? rows : (rows = new float[size]); }
+    }
+
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
+
+    /** The operands and options of one call, shared by the threads working on it. */
+    private record Call(int m, int n, int k,
+                        float[] a, int aOff, int lda, boolean transA,
+                        Storage b, long bOff, int ldb, boolean transB,
+                        float[] c, int cOff, int ldc,
+                        float[] bias, int biasOff, boolean accumulate) {}
+
+    /** Heap-B form of {@link #gemm(int, int, int, float[], int, int, boolean, Storage, long, int, boolean, float[], int, int, float[], int, boolean)}. */
+    public static void gemm(int m, int n, int k,
+                            float[] a, int aOff, int lda, boolean transA,
+                            float[] b, int bOff, int ldb, boolean transB,
+                            float[] c, int cOff, int ldc,
+                            float[] bias, int biasOff, boolean accumulate) {
+        gemm(m, n, k, a, aOff, lda, transA, new Storage.Heap(b), bOff, ldb, transB, c, cOff, ldc, bias, biasOff, accumulate);
+    }
+
+    /**
+     * {@code C = (accumulate ? C : 0) + op(A)·op(B) (+ bias)}.
+     *
+     * @param a    op(A) is m×k: A is stored [m, k] with row stride lda, or [k, m] when transA
+     * @param b    op(B) is k×n: B is stored [k, n] with row stride ldb, or [n, k] when transB;
+     *             heap or segment-backed (F32/F16/BF16, upcast while packing)
+     * @param c    C is stored [m, n] with row stride ldc
+     * @param bias nullable; bias[biasOff + j] is added to column j of C
+     */
+    public static void gemm(int m, int n, int k,
+                            float[] a, int aOff, int lda, boolean transA,
+                            Storage b, long bOff, int ldb, boolean transB,
+                            float[] c, int cOff, int ldc,
+                            float[] bias, int biasOff, boolean accumulate) {
+        checkArgs(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, bias, biasOff);
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            for (int i = 0; i < m; i++) {
+                int row = cOff + i * ldc;
+                for (int j = 0; j < n; j++) {
+                    float v = accumulate ? c[row + j] : 0f;
+                    c[row + j] = bias == null ? v : v + bias[biasOff + j];
+                }
+            }
+            return;
+        }
+        Call call = new Call(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, bias, biasOff, accumulate);
+        int threads = Parallel.threads(), mPanels = ceilDiv(m, MR), nPanels = ceilDiv(n, NR);
+        boolean parallel = threads > 1 && 2L * m * n * k >= MIN_PARALLEL_FLOPS;
+        if (parallel && mPanels >= 2 * threads) {
+            splitRows(call, mPanels);
+        } else if (parallel && nPanels >= 2) {
+            Parallel.forRange(nPanels, 1, (s, e) -> columns(call, s * NR, Math.min(n, e * NR)));
+        } else {
+            columns(call, 0, n);
+        }
+    }
+
+    /** Many rows: per block, all threads pack B together, then split the rows of C. */
+    private static void splitRows(Call x, int mPanels) {
+        Workspace ws = WORKSPACE.get();
+        for (int jc = 0; jc < x.n; jc += NC) {
+            int nc = Math.min(NC, x.n - jc);
+            for (int pc = 0; pc < x.k; pc += KC) {
+                int kc = Math.min(KC, x.k - pc), j0 = jc, p0 = pc;
+                float[] pb = ws.b(kc * roundUp(nc, NR));
+                Parallel.forRange(ceilDiv(nc, NR), 1, (s, e) -> packB(x, j0 + s * NR, Math.min(j0 + nc, j0 + e * NR), p0, kc, pb, s * kc * NR));
+                Parallel.forRange(mPanels, 1, (s, e) -> sweep(x, s * MR, Math.min(x.m, e * MR), j0, nc, p0, kc, pb));
+            }
+        }
+    }
+
+    /** Columns [c0, c1) of C (all rows) on the calling thread, packing its own B panels. */
+    private static void columns(Call x, int c0, int c1) {
+        Workspace ws = WORKSPACE.get();
+        for (int jc = c0; jc < c1; jc += NC) {
+            int nc = Math.min(NC, c1 - jc);
+            for (int pc = 0; pc < x.k; pc += KC) {
+                int kc = Math.min(KC, x.k - pc);
+                float[] pb = ws.b(kc * roundUp(nc, NR));
+                packB(x, jc, jc + nc, pc, kc, pb, 0);
+                sweep(x, 0, x.m, jc, nc, pc, kc, pb);
+            }
+        }
+    }
+
+    /**
+     * Rows [r0, r1) of C, columns [jc, jc+nc), K steps [pc, pc+kc), from the packed B block pb:
+     * one A panel at a time, swept across all B panels while it sits in L1.
+     */
+    private static void sweep(Call x, int r0, int r1, int jc, int nc, int pc, int kc, float[] pb) {
+        Workspace ws = WORKSPACE.get();
+        float[] pa = ws.a(MR * kc), tile = ws.tile, c = x.c;
+        boolean load = x.accumulate || pc > 0;           // later K blocks add to the partial sums in C
+        float[] bias = pc == 0 ? x.bias : null;          // the bias joins exactly once
+        for (int i = r0; i < r1; i += MR) {
+            int mr = Math.min(MR, r1 - i);
+            packA(x, i, mr, pc, kc, pa);
+            if (load && bias != null) {
+                // accumulate with bias: C += bias first, so that the kernel has one thing to add.
+                for (int r = 0; r < mr; r++) {
+                    int row = x.cOff + (i + r) * x.ldc;
+                    for (int j = jc; j < jc + nc; j++) c[row + j] += bias[x.biasOff + j];
+                }
+                bias = null;
+            }
+            for (int j = jc, p = 0; j < jc + nc; j += NR, p++) {
+                int nr = Math.min(NR, jc + nc - j), o = x.cOff + i * x.ldc + j;
+                if (mr == MR && nr == NR) {
+                    if (load) kernel(pa, 0, pb, p * kc * NR, kc, c, o, x.ldc, c, o, x.ldc);
+                    else kernel(pa, 0, pb, p * kc * NR, kc, c, o, x.ldc, bias, x.biasOff + j, 0);
+                } else {
+                    kernel(pa, 0, pb, p * kc * NR, kc, tile, 0, NR, null, 0, 0);
+                    addTile(tile, mr, nr, c, o, x.ldc, load, bias, x.biasOff + j);
+                }
+            }
+            if (pc == 0) bias = x.bias;
+        }
+    }
+
+    /**
+     * The micro-kernel: {@code c = acc (+ add)} for the MR×NR tile {@code acc} of op(A)·op(B) over
+     * kc steps of K. Packed A gives MR values per step, packed B gives NR. {@code add}, when not
+     * null, is an MR×NR tile with row stride addLd: C itself (a later K block, or accumulate) or
+     * the bias with row stride 0. Written out in full: C2 treats the epilogue as cold and would
+     * not inline a helper there, and a call that is not inlined boxes every vector.
+     */
+    private static void kernel(float[] pa, int aOff, float[] pb, int bOff, int kc,
+                               float[] c, int cOff, int ldc, float[] add, int addOff, int addLd) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z;
+        FloatVector c2_0 = z, c2_1 = z, c3_0 = z, c3_1 = z;
+        FloatVector c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z;
+        FloatVector c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
+        FloatVector c8_0 = z, c8_1 = z, c9_0 = z, c9_1 = z;
+        FloatVector c10_0 = z, c10_1 = z, c11_0 = z, c11_1 = z;
+        for (int kk = 0; kk < kc; kk++) {
+            int bo = bOff + kk * NR, ao = aOff + kk * MR;
+            FloatVector b0 = FloatVector.fromArray(S, pb, bo), b1 = FloatVector.fromArray(S, pb, bo + L);
+            FloatVector x;
+            x = FloatVector.broadcast(S, pa[ao + 0]); c0_0 = b0.fma(x, c0_0); c0_1 = b1.fma(x, c0_1);
+            x = FloatVector.broadcast(S, pa[ao + 1]); c1_0 = b0.fma(x, c1_0); c1_1 = b1.fma(x, c1_1);
+            x = FloatVector.broadcast(S, pa[ao + 2]); c2_0 = b0.fma(x, c2_0); c2_1 = b1.fma(x, c2_1);
+            x = FloatVector.broadcast(S, pa[ao + 3]); c3_0 = b0.fma(x, c3_0); c3_1 = b1.fma(x, c3_1);
+            x = FloatVector.broadcast(S, pa[ao + 4]); c4_0 = b0.fma(x, c4_0); c4_1 = b1.fma(x, c4_1);
+            x = FloatVector.broadcast(S, pa[ao + 5]); c5_0 = b0.fma(x, c5_0); c5_1 = b1.fma(x, c5_1);
+            if (MR > 6) {
+                x = FloatVector.broadcast(S, pa[ao + 6]); c6_0 = b0.fma(x, c6_0); c6_1 = b1.fma(x, c6_1);
+                x = FloatVector.broadcast(S, pa[ao + 7]); c7_0 = b0.fma(x, c7_0); c7_1 = b1.fma(x, c7_1);
+                x = FloatVector.broadcast(S, pa[ao + 8]); c8_0 = b0.fma(x, c8_0); c8_1 = b1.fma(x, c8_1);
+                x = FloatVector.broadcast(S, pa[ao + 9]); c9_0 = b0.fma(x, c9_0); c9_1 = b1.fma(x, c9_1);
+                x = FloatVector.broadcast(S, pa[ao + 10]); c10_0 = b0.fma(x, c10_0); c10_1 = b1.fma(x, c10_1);
+                x = FloatVector.broadcast(S, pa[ao + 11]); c11_0 = b0.fma(x, c11_0); c11_1 = b1.fma(x, c11_1);
+            }
+        }
+        if (add != null) {
+            c0_0 = c0_0.add(FloatVector.fromArray(S, add, addOff + 0 * addLd)); c0_1 = c0_1.add(FloatVector.fromArray(S, add, addOff + 0 * addLd + L));
+            c1_0 = c1_0.add(FloatVector.fromArray(S, add, addOff + 1 * addLd)); c1_1 = c1_1.add(FloatVector.fromArray(S, add, addOff + 1 * addLd + L));
+            c2_0 = c2_0.add(FloatVector.fromArray(S, add, addOff + 2 * addLd)); c2_1 = c2_1.add(FloatVector.fromArray(S, add, addOff + 2 * addLd + L));
+            c3_0 = c3_0.add(FloatVector.fromArray(S, add, addOff + 3 * addLd)); c3_1 = c3_1.add(FloatVector.fromArray(S, add, addOff + 3 * addLd + L));
+            c4_0 = c4_0.add(FloatVector.fromArray(S, add, addOff + 4 * addLd)); c4_1 = c4_1.add(FloatVector.fromArray(S, add, addOff + 4 * addLd + L));
+            c5_0 = c5_0.add(FloatVector.fromArray(S, add, addOff + 5 * addLd)); c5_1 = c5_1.add(FloatVector.fromArray(S, add, addOff + 5 * addLd + L));
+            if (MR > 6) {
+                c6_0 = c6_0.add(FloatVector.fromArray(S, add, addOff + 6 * addLd)); c6_1 = c6_1.add(FloatVector.fromArray(S, add, addOff + 6 * addLd + L));
+                c7_0 = c7_0.add(FloatVector.fromArray(S, add, addOff + 7 * addLd)); c7_1 = c7_1.add(FloatVector.fromArray(S, add, addOff + 7 * addLd + L));
+                c8_0 = c8_0.add(FloatVector.fromArray(S, add, addOff + 8 * addLd)); c8_1 = c8_1.add(FloatVector.fromArray(S, add, addOff + 8 * addLd + L));
+                c9_0 = c9_0.add(FloatVector.fromArray(S, add, addOff + 9 * addLd)); c9_1 = c9_1.add(FloatVector.fromArray(S, add, addOff + 9 * addLd + L));
+                c10_0 = c10_0.add(FloatVector.fromArray(S, add, addOff + 10 * addLd)); c10_1 = c10_1.add(FloatVector.fromArray(S, add, addOff + 10 * addLd + L));
+                c11_0 = c11_0.add(FloatVector.fromArray(S, add, addOff + 11 * addLd)); c11_1 = c11_1.add(FloatVector.fromArray(S, add, addOff + 11 * addLd + L));
+            }
+        }
+        c0_0.intoArray(c, cOff + 0 * ldc); c0_1.intoArray(c, cOff + 0 * ldc + L);
+        c1_0.intoArray(c, cOff + 1 * ldc); c1_1.intoArray(c, cOff + 1 * ldc + L);
+        c2_0.intoArray(c, cOff + 2 * ldc); c2_1.intoArray(c, cOff + 2 * ldc + L);
+        c3_0.intoArray(c, cOff + 3 * ldc); c3_1.intoArray(c, cOff + 3 * ldc + L);
+        c4_0.intoArray(c, cOff + 4 * ldc); c4_1.intoArray(c, cOff + 4 * ldc + L);
+        c5_0.intoArray(c, cOff + 5 * ldc); c5_1.intoArray(c, cOff + 5 * ldc + L);
+        if (MR > 6) {
+            c6_0.intoArray(c, cOff + 6 * ldc); c6_1.intoArray(c, cOff + 6 * ldc + L);
+            c7_0.intoArray(c, cOff + 7 * ldc); c7_1.intoArray(c, cOff + 7 * ldc + L);
+            c8_0.intoArray(c, cOff + 8 * ldc); c8_1.intoArray(c, cOff + 8 * ldc + L);
+            c9_0.intoArray(c, cOff + 9 * ldc); c9_1.intoArray(c, cOff + 9 * ldc + L);
+            c10_0.intoArray(c, cOff + 10 * ldc); c10_1.intoArray(c, cOff + 10 * ldc + L);
+            c11_0.intoArray(c, cOff + 11 * ldc); c11_1.intoArray(c, cOff + 11 * ldc + L);
+        }
+    }
+
+    /** Edge tiles: the kernel filled a whole MR×NR tile, of which only the mr×nr corner is in C. */
+    private static void addTile(float[] tile, int mr, int nr, float[] c, int cOff, int ldc,
+                                boolean load, float[] bias, int biasOff) {
+        for (int r = 0; r < mr; r++) {
+            int row = cOff + r * ldc;
+            for (int j = 0; j < nr; j++) {
+                float v = tile[r * NR + j];
+                if (load) v += c[row + j];
+                if (bias != null) v += bias[biasOff + j];
+                c[row + j] = v;
+            }
+        }
+    }
+
+    /** Packs op(A) rows [i, i+mr) × K [pc, pc+kc) as pa[k*MR + r], rows past mr zero. */
+    private static void packA(Call x, int i, int mr, int pc, int kc, float[] pa) {
+        float[] a = x.a;
+        if (x.transA) {
+            // A stored [k, m]: the values of one K step are adjacent.
+            for (int kk = 0; kk < kc; kk++) {
+                int src = x.aOff + (pc + kk) * x.lda + i, dst = kk * MR;
+                for (int r = 0; r < mr; r++) pa[dst + r] = a[src + r];
+                for (int r = mr; r < MR; r++) pa[dst + r] = 0f;
+            }
+        } else {
+            for (int r = 0; r < MR; r++) {
+                if (r < mr) {
+                    int src = x.aOff + (i + r) * x.lda + pc;
+                    for (int kk = 0; kk < kc; kk++) pa[kk * MR + r] = a[src + kk];
+                } else {
+                    for (int kk = 0; kk < kc; kk++) pa[kk * MR + r] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs op(B) K [pc, pc+kc) × columns [j0, j1) into NR-column panels from pb[dst]:
+     * panel p, step k, column j at dst + (p*kc + k)*NR + j, columns past j1 zero.
+     */
+    private static void packB(Call x, int j0, int j1, int pc, int kc, float[] pb, int dst) {
+        Storage b = x.b;
+        float[] heap = b instanceof Storage.Heap h ? h.array() : null;
+        for (int j = j0; j < j1; j += NR, dst += kc * NR) {
+            int nr = Math.min(NR, j1 - j);
+            if (!x.transB) {
+                // B stored [k, n]: each K step is a contiguous run of nr values.
+                for (int kk = 0; kk < kc; kk++) {
+                    long src = x.bOff + (long) (pc + kk) * x.ldb + j;
+                    int d = dst + kk * NR;
+                    if (heap == null) {
+                        b.read(src, pb, d, nr);
+                    } else if (nr == NR) {
+                        int s = (int) src;
+                        FloatVector.fromArray(S, heap, s).intoArray(pb, d);
+                        FloatVector.fromArray(S, heap, s + L).intoArray(pb, d + L);
+                    } else {
+                        System.arraycopy(heap, (int) src, pb, d, nr);
+                    }
+                    if (nr < NR) Arrays.fill(pb, d + nr, d + NR, 0f);
+                }
+            } else if (heap != null) {
+                // B stored [n, k]: column j of op(B) is a contiguous row of B; transpose it in.
+                transposeInto(heap, (int) (x.bOff + (long) j * x.ldb + pc), x.ldb, nr, kc, pb, dst);
+            } else {
+                float[] rows = WORKSPACE.get().rows(NR * kc);
+                for (int jj = 0; jj < nr; jj++) b.read(x.bOff + (long) (j + jj) * x.ldb + pc, rows, jj * kc, kc);
+                transposeInto(rows, 0, kc, nr, kc, pb, dst);
+            }
+        }
+    }
+
+    /** dst[base + k*NR + j] = src[srcOff + j*ld + k] for j < nr, zero for nr <= j < NR; in strips of K that stay in L1. */
+    private static void transposeInto(float[] src, int srcOff, int ld, int nr, int kc, float[] dst, int base) {
+        final int strip = 16;
+        for (int k0 = 0; k0 < kc; k0 += strip) {
+            int k1 = Math.min(kc, k0 + strip);
+            for (int jj = 0; jj < nr; jj++) {
+                int s = srcOff + jj * ld;
+                for (int kk = k0; kk < k1; kk++) dst[base + kk * NR + jj] = src[s + kk];
+            }
+            for (int jj = nr; jj < NR; jj++) {
+                for (int kk = k0; kk < k1; kk++) dst[base + kk * NR + jj] = 0f;
+            }
+        }
+    }
+
+    /**
+     * Runs every path (all four layouts, overwrite and accumulate, with and without bias, several
+     * K blocks, ragged edges, segment-backed B, split by rows and by columns) until C2 has compiled
+     * it. C2 drops branches its profile never saw: a kernel first compiled without, say, the
+     * accumulate path deoptimises and runs slowly for a while when that path appears. Benchmarks
+     * call this before timing.
+     */
+    public static void warmUp() {
+        SplittableRandom rng = new SplittableRandom(7);
+        int m = 8 * MR + 5, n = 3 * NR + 3, k = 2 * KC + 5;
+        float[] a = random(rng, m * k), b = random(rng, k * n), c = new float[m * n], bias = random(rng, n);
+        MemorySegment seg = Arena.ofAuto().allocate((long) n * k * 2);
+        Storage bf16 = new Storage.Segment(seg, DType.BF16);
+        for (int round = 0; round < 30; round++) {
+            for (int layout = 0; layout < 4; layout++) {
+                boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
+                gemm(m, n, k, a, 0, ta ? m : k, ta, b, 0, tb ? k : n, tb, c, 0, n, round % 2 == 0 ? bias : null, 0, round % 3 == 0);
+                gemm(MR, n, k, a, 0, ta ? MR : k, ta, b, 0, tb ? k : n, tb, c, 0, n, round % 2 == 1 ? bias : null, 0, round % 3 == 1);
+            }
+            gemm(m, n, k, a, 0, k, false, bf16, 0, k, true, c, 0, n, bias, 0, false);
+            gemm(m, n, k, a, 0, k, false, bf16, 0, n, false, c, 0, n, null, 0, true);
+        }
+    }
+
+    private static float[] random(SplittableRandom rng, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) x[i] = (float) (rng.nextDouble() * 2 - 1);
+        return x;
+    }
+
+    private static void checkArgs(int m, int n, int k,
+                                  float[] a, int aOff, int lda, boolean transA,
+                                  Storage b, long bOff, int ldb, boolean transB,
+                                  float[] c, int cOff, int ldc, float[] bias, int biasOff) {
+        if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("Gemm: negative size m=" + m + " n=" + n + " k=" + k);
+        checkMatrix("A", a.length, aOff, lda, transA ? k : m, transA ? m : k);
+        checkMatrix("B", b.size(), bOff, ldb, transB ? n : k, transB ? k : n);
+        checkMatrix("C", c.length, cOff, ldc, m, n);
+        if (bias != null && (biasOff < 0 || (long) biasOff + n > bias.length)) {
+            throw new IllegalArgumentException("Gemm: bias of length " + bias.length + " at offset " + biasOff
+                    + " does not cover n=" + n + " columns");
+        }
+    }
+
+    private static void checkMatrix(String name, long length, long off, int ld, int rows, int cols) {
+        if (off < 0 || ld < cols) {
+            throw new IllegalArgumentException("Gemm: " + name + " stored [" + rows + ", " + cols
+                    + "] needs offset >= 0 and leading dimension >= " + cols + " (offset " + off + ", ld " + ld + ")");
+        }
+        if (rows == 0 || cols == 0) return;
+        long end = off + (long) (rows - 1) * ld + cols;
+        if (end > length) {
+            throw new IllegalArgumentException("Gemm: " + name + " stored [" + rows + ", " + cols + "] at offset " + off
+                    + " with leading dimension " + ld + " needs " + end + " elements, has " + length);
+        }
+    }
+
+    static int ceilDiv(int x, int y) { return (x + y - 1) / y; }
+
+    static int roundUp(int x, int y) { return ceilDiv(x, y) * y; }
+}
