@@ -70,7 +70,7 @@ public final class InspectCommand implements Callable<Integer> {
         f.put("intermediate_size", c.intermediate);
         f.put("positions", c.positions.name().toLowerCase(Locale.ROOT));
         f.put("norm", c.norm == Norm.Kind.LAYER_NORM ? "layer_norm" : "rms_norm");
-        f.put("norm_eps", (double) c.normEps);
+        f.put("norm_eps", Double.parseDouble(Float.toString(c.normEps))); // 1.0E-12, not the float's binary expansion
         f.put("attention", c.causal ? "causal" : "bidirectional");
         f.put("lm_head", c.lmHead);
         f.put("tied_embeddings", c.lmHead && c.tieEmbeddings);
