@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -136,6 +137,53 @@ class ModelLoaderTest {
             assertArrayEquals(weights.get("encoder.layer.0.output.dense.weight").data(),
                     m.namedParameters().get("layers.0.mlp.down.weight").value().toHeap().data());
             assertTrue(m.sourceFiles().contains(folder.resolve("model.safetensors.index.json")));
+        }
+    }
+
+    @Test
+    void decoderFamiliesLoadAndSaveUnderTheirOwnNames() throws Exception {
+        // GPT-2 as openai-community/gpt2 stores it (no "transformer." prefix, fused and transposed
+        // Conv1D weights, mask buffers); Llama with grouped-query attention and a tied head.
+        String gpt2 = "{\"architectures\": [\"GPT2LMHeadModel\"], \"model_type\": \"gpt2\", \"vocab_size\": 40, \"n_embd\": 8,"
+                + " \"n_layer\": 2, \"n_head\": 2, \"n_positions\": 16}";
+        String llama = "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\", \"vocab_size\": 40, \"hidden_size\": 8,"
+                + " \"intermediate_size\": 12, \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"num_key_value_heads\": 2,"
+                + " \"tie_word_embeddings\": true}";
+        for (String config : List.of(gpt2, llama)) {
+            HfConfig hf = new HfConfig(Json.MAPPER.readTree(config), "test");
+            ModelFamily family = Families.forConfig(hf);
+            TransformerConfig c = family.config(hf);
+            c.initStd = 0.5f;
+            Transformer random = new Transformer(c);
+            Path folder = dir.resolve(family.name());
+            Files.createDirectories(folder);
+            Files.writeString(folder.resolve("config.json"), config);
+            SafetensorsWriter w = new SafetensorsWriter(DType.F32);
+            WeightMapper.export(random, family.weights(c, hf)).forEach((k, v) -> w.add(k.replaceFirst("^transformer\\.", ""), v));
+            if (family.name().equals("gpt2")) w.add("h.0.attn.bias", Tensor.of(new float[16 * 16], 1, 1, 16, 16));
+            w.write(folder.resolve("model.safetensors"));
+
+            Path saved = dir.resolve(family.name() + "-saved");
+            try (PretrainedModel m = ModelLoader.load(folder.toString())) {
+                assertEquals(random.parameterCount(), m.parameterCount());
+                assertTrue(m.unexpectedTensors().isEmpty(), m.unexpectedTensors().toString());
+                random.namedParameters().forEach((name, p) ->
+                        assertArrayEquals(p.value().data(), m.namedParameters().get(name).value().toHeap().data(), family.name() + " " + name));
+                m.save(saved, DType.F32, 1L << 30);
+            }
+            try (PretrainedModel back = ModelLoader.load(saved.toString());
+                 var ckpt = dev.tune4j.io.Safetensors.open(saved)) {
+                if (family.name().equals("gpt2")) {
+                    assertTrue(ckpt.contains("h.1.attn.c_attn.weight") && !ckpt.contains("transformer.h.1.attn.c_attn.weight"),
+                            "saved under the names it was loaded with: " + ckpt.names());
+                } else {
+                    assertFalse(ckpt.contains("lm_head.weight"), "a tied head is not saved twice");
+                    assertTrue(back.config().tieEmbeddings);
+                    assertEquals(2, back.config().kvHeads);
+                }
+                random.namedParameters().forEach((name, p) ->
+                        assertArrayEquals(p.value().data(), back.namedParameters().get(name).value().toHeap().data(), family.name() + " " + name));
+            }
         }
     }
 
