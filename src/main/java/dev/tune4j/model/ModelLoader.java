@@ -108,6 +108,10 @@ public final class ModelLoader {
         ModelFamily family = Families.forConfig(hf);
         TransformerConfig config = forLoading(family.config(hf));
 
+        if (Files.isDirectory(path) && Files.isRegularFile(path.resolve("pytorch_model.bin")) && !hasSafetensors(path)) {
+            throw new IllegalArgumentException(path + ": holds pytorch_model.bin but no safetensors; tune4j reads safetensors only"
+                    + " (convert once with safetensors' convert script, or save_pretrained(..., safe_serialization=True))");
+        }
         List<AutoCloseable> resources = new ArrayList<>();
         try {
             Checkpoint ckpt = Safetensors.open(path);
@@ -129,6 +133,12 @@ public final class ModelLoader {
         } catch (IOException | RuntimeException e) {
             closeAll(resources, e);
             throw e;
+        }
+    }
+
+    private static boolean hasSafetensors(Path folder) throws IOException {
+        try (var s = Files.list(folder)) {
+            return s.anyMatch(p -> p.getFileName().toString().endsWith(".safetensors") || p.getFileName().toString().endsWith(".safetensors.index.json"));
         }
     }
 

@@ -196,4 +196,14 @@ class ModelLoaderTest {
         e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(dir.toString()));
         assertTrue(e.getMessage().contains("no config.json"), e.getMessage());
     }
+
+    @Test
+    void pickleOnlyFolderSaysSafetensorsAreNeeded() throws Exception {
+        Path folder = dir.resolve("bin-only");
+        Files.createDirectories(folder);
+        Files.writeString(folder.resolve("config.json"), TINY_BERT);
+        Files.write(folder.resolve("pytorch_model.bin"), new byte[16]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(folder.toString()));
+        assertTrue(e.getMessage().contains("pytorch_model.bin") && e.getMessage().contains("safetensors"), e.getMessage());
+    }
 }

@@ -180,16 +180,19 @@ public final class BertOnnxImporter {
 
     /** Heads from Reshape(x, [batch, seq, heads, head_dim]) in attention, voted over all such nodes; else from the score scale. */
     static Optional<Integer> heads(OnnxModel onnx, int hidden) {
-        Map<Long, Integer> votes = new TreeMap<>();
-        for (OnnxNode n : onnx.nodes()) {
-            if (!n.opType().equals("Reshape") || n.inputs().size() < 2 || !inAttention(n)) continue;
-            long[] shape = shapeEntries(onnx, n.inputs().get(1));
-            if (shape == null || shape.length != 4) continue;
-            long h = shape[2], d = shape[3];
-            if (h > 0 && d > 0 && h * d == hidden) votes.merge(h, 1, Integer::sum);
+        // Nodes named after attention modules first; exports without module names: any such Reshape.
+        for (boolean byName : new boolean[]{true, false}) {
+            Map<Long, Integer> votes = new TreeMap<>();
+            for (OnnxNode n : onnx.nodes()) {
+                if (!n.opType().equals("Reshape") || n.inputs().size() < 2 || (byName && !inAttention(n))) continue;
+                long[] shape = shapeEntries(onnx, n.inputs().get(1));
+                if (shape == null || shape.length != 4) continue;
+                long h = shape[2], d = shape[3];
+                if (h > 1 && d > 1 && h * d == hidden) votes.merge(h, 1, Integer::sum);
+            }
+            if (votes.size() > 1) throw new IllegalArgumentException("the attention Reshape nodes disagree on the number of heads: " + votes.keySet());
+            if (votes.size() == 1) return Optional.of(votes.keySet().iterator().next().intValue());
         }
-        if (votes.size() > 1) throw new IllegalArgumentException("the attention Reshape nodes disagree on the number of heads: " + votes.keySet());
-        if (votes.size() == 1) return Optional.of(votes.keySet().iterator().next().intValue());
         // Scores divided by sqrt(head_dim): Div(QK^T, c) inside attention.
         for (OnnxNode n : onnx.nodes()) {
             if (!n.opType().equals("Div") || !inAttention(n) || n.inputs().size() != 2) continue;
