@@ -88,14 +88,26 @@ class BertOnnxImporterTest {
     void loadedModelHasTheWeightsInTheRightParametersAndMatchesOnnxRuntime(@TempDir Path dir) throws Exception {
         for (SyntheticBertOnnx.Spec spec : List.of(DECOMPOSED, FUSED)) {
             SyntheticBertOnnx syn = SyntheticBertOnnx.write(spec);
-            Path file = dir.resolve("model-" + spec.seed() + ".onnx");
+            // The second model sits as Optimum-style repos keep it: repo/onnx/model.onnx with
+            // tokenizer.json and config.json one folder up, found there.
+            boolean repo = spec == FUSED;
+            Path file = repo ? dir.resolve("repo/onnx/model.onnx") : dir.resolve("model-" + spec.seed() + ".onnx");
+            Files.createDirectories(file.getParent());
             Files.write(file, syn.bytes);
+            if (repo) {
+                try (var in = getClass().getClassLoader().getResourceAsStream("all-minilm-l6-v2-tokenizer.json")) {
+                    Files.copy(in, dir.resolve("repo/tokenizer.json"));
+                }
+                Files.writeString(dir.resolve("repo/config.json"), "{\"architectures\": [\"BertModel\"], \"pad_token_id\": 0}");
+            }
             try (PretrainedModel m = ModelLoader.load("onnx:" + file, ModelLoader.Options.DEFAULT)) {
                 TransformerConfig c = m.config();
                 assertEquals(spec.heads(), c.heads);
                 assertEquals(spec.layers(), c.layers);
                 assertEquals(spec.eps(), c.normEps);
-                assertNull(m.tokenizer());
+                assertEquals(repo, m.tokenizer() != null);
+                assertEquals(repo, m.hfConfig().has("pad_token_id"));
+                assertEquals(repo, m.sourceFiles().contains(dir.resolve("repo/tokenizer.json")));
                 String p = spec.prefix();
                 Map<String, Parameter> params = m.namedParameters();
                 assertParam(syn, p + "embeddings.word_embeddings.weight", params.get("embed.weight"));
