@@ -12,10 +12,11 @@ public final class Embedding extends Module {
     public final int count, dim;
     public final Parameter weight;
 
+    /** @param initStd the normal init's std; 0 gives zeros without drawing (weights about to be loaded) */
     public Embedding(int count, int dim, SplittableRandom rng, float initStd) {
         this.count = count;
         this.dim = dim;
-        this.weight = param("weight", Tensor.randn(rng, initStd, count, dim));
+        this.weight = param("weight", initStd == 0f ? Tensor.zeros(count, dim) : Tensor.randn(rng, initStd, count, dim));
     }
 
     /** ids laid out as prefixShape (e.g. [B, T]); returns [prefix..., dim]. */

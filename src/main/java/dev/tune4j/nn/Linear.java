@@ -13,10 +13,11 @@ public final class Linear extends Module {
     public final Parameter weight;
     public final Parameter bias; // null when the layer has none
 
+    /** @param initStd the normal init's std; 0 gives zeros without drawing (weights about to be loaded) */
     public Linear(int in, int out, boolean bias, SplittableRandom rng, float initStd) {
         this.in = in;
         this.out = out;
-        this.weight = param("weight", Tensor.randn(rng, initStd, out, in));
+        this.weight = param("weight", initStd == 0f ? Tensor.zeros(out, in) : Tensor.randn(rng, initStd, out, in));
         this.bias = bias ? param("bias", Tensor.zeros(out)) : null;
     }
 

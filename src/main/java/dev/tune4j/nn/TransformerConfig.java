@@ -54,6 +54,7 @@ public final class TransformerConfig {
     public boolean lmHeadBias = false;
 
     public float dropout = 0f;
+    /** Std of the normal init of Linear and Embedding weights; 0 skips sampling (zeros), for models whose weights are loaded next. */
     public float initStd = 0.02f;
     public long seed = 42;
 

@@ -83,6 +83,15 @@ public final class Gpt2Family implements ModelFamily {
         return r;
     }
 
+    /**
+     * openai-community/gpt2 and its kin store GPT2Model's names ("h.0.attn.c_attn.weight",
+     * "wte.weight"); GPT2LMHeadModel saves add the "transformer." prefix. Both load.
+     */
+    @Override
+    public String canonicalName(String hfName) {
+        return hfName.startsWith("transformer.") || hfName.startsWith("lm_head.") ? hfName : "transformer." + hfName;
+    }
+
     /** Some exports carry the causal-mask buffers and a copy of the tied head (an untied head is a rule, so used). */
     public boolean ignorable(String hfName) {
         return hfName.endsWith(".attn.bias") || hfName.endsWith(".attn.masked_bias") || hfName.equals("lm_head.weight");
