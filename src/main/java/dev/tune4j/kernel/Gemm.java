@@ -3,6 +3,7 @@ package dev.tune4j.kernel;
 import dev.tune4j.tensor.DType;
 import dev.tune4j.tensor.Storage;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
@@ -47,6 +48,10 @@ public final class Gemm {
     static final int KC = Math.max(1, Integer.getInteger("tune4j.gemm.kc", 256));
     /** Column block: the packed B block (KC×NC, 1 MiB) stays in L2. */
     static final int NC = roundUp(Math.max(1, Integer.getInteger("tune4j.gemm.nc", 1024)), NR);
+    /** Row block: bounds the packed A (MC×KC) of one call. */
+    static final int MC = roundUp(Math.max(1, Integer.getInteger("tune4j.gemm.mc", 4096)), MR);
+    /** The MR lanes a packed A step occupies. */
+    private static final VectorMask<Float> PANEL_ROWS = S.indexInRange(0, Math.min(MR, L));
     /** Below this much work a call runs on the calling thread: a fork-join costs microseconds. */
     private static final long MIN_PARALLEL_FLOPS = 1L << 21;
 
@@ -112,7 +117,7 @@ public final class Gemm {
         int threads = Parallel.threads(), mPanels = ceilDiv(m, MR), nPanels = ceilDiv(n, NR);
         boolean parallel = threads > 1 && 2L * m * n * k >= MIN_PARALLEL_FLOPS;
         if (parallel && mPanels >= 2 * threads) {
-            splitRows(call, mPanels);
+            splitRows(call);
         } else if (parallel && nPanels >= 2) {
             Parallel.forRange(nPanels, 1, (s, e) -> columns(call, s * NR, Math.min(n, e * NR)));
         } else {
@@ -120,46 +125,65 @@ public final class Gemm {
         }
     }
 
-    /** Many rows: per block, all threads pack B together, then split the rows of C. */
-    private static void splitRows(Call x, int mPanels) {
+    /**
+     * Many rows: for each block, all threads pack B (and, on the first column block, A) together,
+     * then split the rows of C between them.
+     */
+    private static void splitRows(Call x) {
         Workspace ws = WORKSPACE.get();
-        for (int jc = 0; jc < x.n; jc += NC) {
-            int nc = Math.min(NC, x.n - jc);
+        for (int ic = 0; ic < x.m; ic += MC) {
+            int i0 = ic, mc = Math.min(MC, x.m - ic), aPanels = ceilDiv(mc, MR);
             for (int pc = 0; pc < x.k; pc += KC) {
-                int kc = Math.min(KC, x.k - pc), j0 = jc, p0 = pc;
-                float[] pb = ws.b(kc * roundUp(nc, NR));
-                Parallel.forRange(ceilDiv(nc, NR), 1, (s, e) -> packB(x, j0 + s * NR, Math.min(j0 + nc, j0 + e * NR), p0, kc, pb, s * kc * NR));
-                Parallel.forRange(mPanels, 1, (s, e) -> sweep(x, s * MR, Math.min(x.m, e * MR), j0, nc, p0, kc, pb));
+                int kc = Math.min(KC, x.k - pc), p0 = pc;
+                float[] pa = ws.a(aPanels * MR * kc);
+                for (int jc = 0; jc < x.n; jc += NC) {
+                    int nc = Math.min(NC, x.n - jc), j0 = jc, bPanels = ceilDiv(nc, NR);
+                    float[] pb = ws.b(bPanels * NR * kc);
+                    // One fork packs B panels [0, bPanels) and then A panels as units past them.
+                    int units = bPanels + (jc == 0 ? aPanels : 0);
+                    Parallel.forRange(units, 1, (s, e) -> {
+                        if (s < bPanels) packB(x, j0 + s * NR, Math.min(j0 + nc, j0 + Math.min(e, bPanels) * NR), p0, kc, pb, s * NR * kc);
+                        if (e > bPanels) {
+                            int a0 = Math.max(s, bPanels) - bPanels, a1 = e - bPanels;
+                            packA(x, i0 + a0 * MR, Math.min(i0 + mc, i0 + a1 * MR), p0, kc, pa, a0 * MR * kc);
+                        }
+                    });
+                    Parallel.forRange(aPanels, 1, (s, e) ->
+                            sweep(x, i0 + s * MR, Math.min(i0 + mc, i0 + e * MR), j0, nc, p0, kc, pa, s * MR * kc, pb));
+                }
             }
         }
     }
 
-    /** Columns [c0, c1) of C (all rows) on the calling thread, packing its own B panels. */
+    /** Columns [c0, c1) of C (all rows) on the calling thread, packing its own A and B. */
     private static void columns(Call x, int c0, int c1) {
         Workspace ws = WORKSPACE.get();
-        for (int jc = c0; jc < c1; jc += NC) {
-            int nc = Math.min(NC, c1 - jc);
+        for (int ic = 0; ic < x.m; ic += MC) {
+            int mc = Math.min(MC, x.m - ic);
             for (int pc = 0; pc < x.k; pc += KC) {
                 int kc = Math.min(KC, x.k - pc);
-                float[] pb = ws.b(kc * roundUp(nc, NR));
-                packB(x, jc, jc + nc, pc, kc, pb, 0);
-                sweep(x, 0, x.m, jc, nc, pc, kc, pb);
+                float[] pa = ws.a(roundUp(mc, MR) * kc);
+                packA(x, ic, ic + mc, pc, kc, pa, 0);
+                for (int jc = c0; jc < c1; jc += NC) {
+                    int nc = Math.min(NC, c1 - jc);
+                    float[] pb = ws.b(roundUp(nc, NR) * kc);
+                    packB(x, jc, jc + nc, pc, kc, pb, 0);
+                    sweep(x, ic, ic + mc, jc, nc, pc, kc, pa, 0, pb);
+                }
             }
         }
     }
 
     /**
-     * Rows [r0, r1) of C, columns [jc, jc+nc), K steps [pc, pc+kc), from the packed B block pb:
-     * one A panel at a time, swept across all B panels while it sits in L1.
+     * Rows [r0, r1) of C, columns [jc, jc+nc), K steps [pc, pc+kc), from A panels packed at
+     * pa[paOff] and the B block pb: each A panel is swept across all B panels while it sits in L1.
      */
-    private static void sweep(Call x, int r0, int r1, int jc, int nc, int pc, int kc, float[] pb) {
-        Workspace ws = WORKSPACE.get();
-        float[] pa = ws.a(MR * kc), tile = ws.tile, c = x.c;
+    private static void sweep(Call x, int r0, int r1, int jc, int nc, int pc, int kc, float[] pa, int paOff, float[] pb) {
+        float[] tile = WORKSPACE.get().tile, c = x.c;
         boolean load = x.accumulate || pc > 0;           // later K blocks add to the partial sums in C
-        float[] bias = pc == 0 ? x.bias : null;          // the bias joins exactly once
-        for (int i = r0; i < r1; i += MR) {
+        for (int i = r0, aOff = paOff; i < r1; i += MR, aOff += MR * kc) {
             int mr = Math.min(MR, r1 - i);
-            packA(x, i, mr, pc, kc, pa);
+            float[] bias = pc == 0 ? x.bias : null;      // the bias joins exactly once
             if (load && bias != null) {
                 // accumulate with bias: C += bias first, so that the kernel has one thing to add.
                 for (int r = 0; r < mr; r++) {
@@ -168,17 +192,16 @@ public final class Gemm {
                 }
                 bias = null;
             }
-            for (int j = jc, p = 0; j < jc + nc; j += NR, p++) {
+            for (int j = jc, bOff = 0; j < jc + nc; j += NR, bOff += NR * kc) {
                 int nr = Math.min(NR, jc + nc - j), o = x.cOff + i * x.ldc + j;
                 if (mr == MR && nr == NR) {
-                    if (load) kernel(pa, 0, pb, p * kc * NR, kc, c, o, x.ldc, c, o, x.ldc);
-                    else kernel(pa, 0, pb, p * kc * NR, kc, c, o, x.ldc, bias, x.biasOff + j, 0);
+                    if (load) kernel(pa, aOff, pb, bOff, kc, c, o, x.ldc, c, o, x.ldc);
+                    else kernel(pa, aOff, pb, bOff, kc, c, o, x.ldc, bias, x.biasOff + j, 0);
                 } else {
-                    kernel(pa, 0, pb, p * kc * NR, kc, tile, 0, NR, null, 0, 0);
+                    kernel(pa, aOff, pb, bOff, kc, tile, 0, NR, null, 0, 0);
                     addTile(tile, mr, nr, c, o, x.ldc, load, bias, x.biasOff + j);
                 }
             }
-            if (pc == 0) bias = x.bias;
         }
     }
 
@@ -263,60 +286,80 @@ public final class Gemm {
         }
     }
 
-    /** Packs op(A) rows [i, i+mr) × K [pc, pc+kc) as pa[k*MR + r], rows past mr zero. */
-    private static void packA(Call x, int i, int mr, int pc, int kc, float[] pa) {
+    /**
+     * Packs op(A) rows [r0, r1) × K [pc, pc+kc) into MR-row panels from pa[off]: panel p, step k,
+     * row r at off + (p*kc + k)*MR + r; rows past r1 are zero.
+     */
+    private static void packA(Call x, int r0, int r1, int pc, int kc, float[] pa, int off) {
         float[] a = x.a;
+        int lda = x.lda, panelSize = MR * kc;
         if (x.transA) {
-            // A stored [k, m]: the values of one K step are adjacent.
+            // A stored [k, m]: a panel's values for one K step are adjacent. K outer, so that A is
+            // read row by row (sequentially) rather than one short piece per row.
             for (int kk = 0; kk < kc; kk++) {
-                int src = x.aOff + (pc + kk) * x.lda + i, dst = kk * MR;
-                for (int r = 0; r < mr; r++) pa[dst + r] = a[src + r];
-                for (int r = mr; r < MR; r++) pa[dst + r] = 0f;
+                int src = x.aOff + (pc + kk) * lda;
+                for (int i = r0, dst = off + kk * MR; i < r1; i += MR, dst += panelSize) {
+                    int mr = Math.min(MR, r1 - i);
+                    if (MR <= L) {
+                        FloatVector.fromArray(S, a, src + i, S.indexInRange(0, mr)).intoArray(pa, dst, PANEL_ROWS);
+                    } else {
+                        for (int r = 0; r < MR; r++) pa[dst + r] = r < mr ? a[src + i + r] : 0f;
+                    }
+                }
             }
         } else {
-            for (int r = 0; r < MR; r++) {
-                if (r < mr) {
-                    int src = x.aOff + (i + r) * x.lda + pc;
-                    for (int kk = 0; kk < kc; kk++) pa[kk * MR + r] = a[src + kk];
-                } else {
-                    for (int kk = 0; kk < kc; kk++) pa[kk * MR + r] = 0f;
+            // A stored [m, k]: interleave MR rows; a full panel has a constant trip count C2 unrolls.
+            for (int i = r0, dst = off; i < r1; i += MR, dst += panelSize) {
+                int mr = Math.min(MR, r1 - i), src = x.aOff + i * lda + pc;
+                for (int kk = 0; kk < kc; kk++) {
+                    int d = dst + kk * MR, s = src + kk;
+                    if (mr == MR) {
+                        for (int r = 0; r < MR; r++) pa[d + r] = a[s + r * lda];
+                    } else {
+                        for (int r = 0; r < MR; r++) pa[d + r] = r < mr ? a[s + r * lda] : 0f;
+                    }
                 }
             }
         }
     }
 
     /**
-     * Packs op(B) K [pc, pc+kc) × columns [j0, j1) into NR-column panels from pb[dst]:
-     * panel p, step k, column j at dst + (p*kc + k)*NR + j, columns past j1 zero.
+     * Packs op(B) K [pc, pc+kc) × columns [j0, j1) into NR-column panels from pb[off]:
+     * panel p, step k, column j at off + (p*kc + k)*NR + j; columns past j1 are zero.
      */
-    private static void packB(Call x, int j0, int j1, int pc, int kc, float[] pb, int dst) {
+    private static void packB(Call x, int j0, int j1, int pc, int kc, float[] pb, int off) {
         Storage b = x.b;
         float[] heap = b instanceof Storage.Heap h ? h.array() : null;
-        for (int j = j0; j < j1; j += NR, dst += kc * NR) {
-            int nr = Math.min(NR, j1 - j);
-            if (!x.transB) {
-                // B stored [k, n]: each K step is a contiguous run of nr values.
-                for (int kk = 0; kk < kc; kk++) {
-                    long src = x.bOff + (long) (pc + kk) * x.ldb + j;
-                    int d = dst + kk * NR;
+        int panelSize = NR * kc;
+        if (!x.transB) {
+            // B stored [k, n]: K outer, so that each row of B is read sequentially across the panels.
+            for (int kk = 0; kk < kc; kk++) {
+                long src = x.bOff + (long) (pc + kk) * x.ldb;
+                for (int j = j0, d = off + kk * NR; j < j1; j += NR, d += panelSize) {
+                    int nr = Math.min(NR, j1 - j);
                     if (heap == null) {
-                        b.read(src, pb, d, nr);
+                        b.read(src + j, pb, d, nr);
                     } else if (nr == NR) {
-                        int s = (int) src;
+                        int s = (int) src + j;
                         FloatVector.fromArray(S, heap, s).intoArray(pb, d);
                         FloatVector.fromArray(S, heap, s + L).intoArray(pb, d + L);
                     } else {
-                        System.arraycopy(heap, (int) src, pb, d, nr);
+                        System.arraycopy(heap, (int) src + j, pb, d, nr);
                     }
                     if (nr < NR) Arrays.fill(pb, d + nr, d + NR, 0f);
                 }
-            } else if (heap != null) {
+            }
+            return;
+        }
+        for (int j = j0, d = off; j < j1; j += NR, d += panelSize) {
+            int nr = Math.min(NR, j1 - j);
+            if (heap != null) {
                 // B stored [n, k]: column j of op(B) is a contiguous row of B; transpose it in.
-                transposeInto(heap, (int) (x.bOff + (long) j * x.ldb + pc), x.ldb, nr, kc, pb, dst);
+                transposeInto(heap, (int) (x.bOff + (long) j * x.ldb + pc), x.ldb, nr, kc, pb, d);
             } else {
                 float[] rows = WORKSPACE.get().rows(NR * kc);
                 for (int jj = 0; jj < nr; jj++) b.read(x.bOff + (long) (j + jj) * x.ldb + pc, rows, jj * kc, kc);
-                transposeInto(rows, 0, kc, nr, kc, pb, dst);
+                transposeInto(rows, 0, kc, nr, kc, pb, d);
             }
         }
     }
