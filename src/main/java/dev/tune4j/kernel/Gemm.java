@@ -7,9 +7,9 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Single-precision matrix multiply for every layout the engine needs:
@@ -141,18 +141,32 @@ public final class Gemm {
                     float[] pb = ws.b(bPanels * NR * kc);
                     // One fork packs B panels [0, bPanels) and then A panels as units past them.
                     int units = bPanels + (jc == 0 ? aPanels : 0);
-                    Parallel.forRange(units, 1, (s, e) -> {
+                    // Several panels per grab, so that packing reads rows of A and B in long runs.
+                    shared(units, Math.max(1, units / (4 * Parallel.threads())), (s, e) -> {
                         if (s < bPanels) packB(x, j0 + s * NR, Math.min(j0 + nc, j0 + Math.min(e, bPanels) * NR), p0, kc, pb, s * NR * kc);
                         if (e > bPanels) {
                             int a0 = Math.max(s, bPanels) - bPanels, a1 = e - bPanels;
                             packA(x, i0 + a0 * MR, Math.min(i0 + mc, i0 + a1 * MR), p0, kc, pa, a0 * MR * kc);
                         }
                     });
-                    Parallel.forRange(aPanels, 1, (s, e) ->
+                    shared(aPanels, 1, (s, e) ->
                             sweep(x, i0 + s * MR, Math.min(i0 + mc, i0 + e * MR), j0, nc, p0, kc, pa, s * MR * kc, pb));
                 }
             }
         }
+    }
+
+    /**
+     * Runs body over [0, n) in pieces of {@code grain} items, handed out to the pool's threads as
+     * they become free. Which thread takes an item varies from run to run, but each item is
+     * computed by one thread in a fixed order, so the result does not: the split only balances
+     * load (on a shared machine one thread may lose its core for a while).
+     */
+    private static void shared(int n, int grain, Parallel.Range body) {
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(ceilDiv(n, grain), Parallel.threads()), 1, (s, e) -> {
+            for (int i; (i = next.getAndAdd(grain)) < n; ) body.run(i, Math.min(n, i + grain));
+        });
     }
 
     /** Columns [c0, c1) of C (all rows) on the calling thread, packing its own A and B. */
@@ -388,18 +402,23 @@ public final class Gemm {
      */
     public static void warmUp() {
         SplittableRandom rng = new SplittableRandom(7);
-        int m = 8 * MR + 5, n = 3 * NR + 3, k = 2 * KC + 5;
-        float[] a = random(rng, m * k), b = random(rng, k * n), c = new float[m * n], bias = random(rng, n);
-        MemorySegment seg = Arena.ofAuto().allocate((long) n * k * 2);
-        Storage bf16 = new Storage.Segment(seg, DType.BF16);
-        for (int round = 0; round < 30; round++) {
-            for (int layout = 0; layout < 4; layout++) {
-                boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
-                gemm(m, n, k, a, 0, ta ? m : k, ta, b, 0, tb ? k : n, tb, c, 0, n, round % 2 == 0 ? bias : null, 0, round % 3 == 0);
-                gemm(MR, n, k, a, 0, ta ? MR : k, ta, b, 0, tb ? k : n, tb, c, 0, n, round % 2 == 1 ? bias : null, 0, round % 3 == 1);
+        // Ragged in every dimension, and exact multiples of the blocks.
+        int[][] shapes = {{8 * MR + 5, 3 * NR + 3, 2 * KC + 5}, {16 * MR, 4 * NR, 2 * KC}};
+        int size = 16 * MR * (2 * KC + 5);
+        float[] a = random(rng, size), b = random(rng, size), c = new float[size], bias = random(rng, 4 * NR);
+        Storage bf16 = new Storage.Segment(Arena.ofAuto().allocate(2L * size), DType.BF16);
+        for (int round = 0; round < 40; round++) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                for (int layout = 0; layout < 4; layout++) {
+                    boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
+                    gemm(m, n, k, a, 0, ta ? m : k, ta, b, 0, tb ? k : n, tb, c, 0, n, round % 2 == 0 ? bias : null, 0, round % 3 == 0);
+                    // Few rows: split by columns.
+                    gemm(MR / 2, n, k, a, 0, ta ? MR / 2 : k, ta, b, 0, tb ? k : n, tb, c, 0, n, round % 2 == 1 ? bias : null, 0, round % 3 == 1);
+                }
+                gemm(m, n, k, a, 0, k, false, bf16, 0, k, true, c, 0, n, bias, 0, false);
+                gemm(m, n, k, a, 0, k, false, bf16, 0, n, false, c, 0, n, null, 0, true);
             }
-            gemm(m, n, k, a, 0, k, false, bf16, 0, k, true, c, 0, n, bias, 0, false);
-            gemm(m, n, k, a, 0, k, false, bf16, 0, n, false, c, 0, n, null, 0, true);
         }
     }
 
