@@ -29,9 +29,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>B may be a segment-backed tensor (F32/F16/BF16, memory-mapped weights): packing reads it with
  * {@link Storage#read}, upcasting one panel at a time, so frozen weights are never copied whole.
  *
- * <p>Threads: with enough rows, the B block is packed by all threads together (split by panels)
- * and the rows of C are then split between threads (two fork-joins per block); with few rows,
- * the columns are split and each thread packs its own B panels (one fork-join per call).
+ * <p>Threads: with enough rows, all threads pack each block's B panels (and A panels) together,
+ * then take row panels of C as they become free (two fork-joins per block; on a shared machine a
+ * thread that loses its core for a while simply takes fewer panels). With few rows, the columns
+ * are split and each thread packs its own panels (one fork-join per call).
  *
  * <p>Determinism: each C tile is written by one thread and accumulated in a fixed order (K steps
  * within a KC block in registers, then the blocks added into C in order), with block boundaries
@@ -321,17 +322,24 @@ public final class Gemm {
                     }
                 }
             }
-        } else {
-            // A stored [m, k]: interleave MR rows; a full panel has a constant trip count C2 unrolls.
+        } else if (MR <= L) {
+            // A stored [m, k]: one K step of a panel is a column of MR rows; gather it. The gather
+            // checks the bounds of masked-off lanes too, so those point at row 0.
+            int[] rowStarts = new int[L];
             for (int i = r0, dst = off; i < r1; i += MR, dst += panelSize) {
-                int mr = Math.min(MR, r1 - i), src = x.aOff + i * lda + pc;
+                int src = x.aOff + i * lda + pc, mr = Math.min(MR, r1 - i);
+                for (int r = 0; r < MR; r++) rowStarts[r] = r < mr ? r * lda : 0;
+                VectorMask<Float> rows = S.indexInRange(0, mr);
                 for (int kk = 0; kk < kc; kk++) {
-                    int d = dst + kk * MR, s = src + kk;
-                    if (mr == MR) {
-                        for (int r = 0; r < MR; r++) pa[d + r] = a[s + r * lda];
-                    } else {
-                        for (int r = 0; r < MR; r++) pa[d + r] = r < mr ? a[s + r * lda] : 0f;
-                    }
+                    FloatVector.fromArray(S, a, src + kk, rowStarts, 0, rows).intoArray(pa, dst + kk * MR, PANEL_ROWS);
+                }
+            }
+        } else {
+            for (int i = r0, dst = off; i < r1; i += MR, dst += panelSize) {
+                int mr = Math.min(MR, r1 - i);
+                for (int r = 0; r < MR; r++) {
+                    int src = x.aOff + (i + r) * lda + pc;
+                    for (int kk = 0; kk < kc; kk++) pa[dst + kk * MR + r] = r < mr ? a[src + kk] : 0f;
                 }
             }
         }
@@ -378,18 +386,17 @@ public final class Gemm {
         }
     }
 
-    /** dst[base + k*NR + j] = src[srcOff + j*ld + k] for j < nr, zero for nr <= j < NR; in strips of K that stay in L1. */
+    /**
+     * dst[base + k*NR + j] = src[srcOff + j*ld + k] for j < nr, zero for nr <= j < NR: two gathers
+     * per K step (masked-off lanes keep index 0, since the gather checks their bounds too).
+     */
     private static void transposeInto(float[] src, int srcOff, int ld, int nr, int kc, float[] dst, int base) {
-        final int strip = 16;
-        for (int k0 = 0; k0 < kc; k0 += strip) {
-            int k1 = Math.min(kc, k0 + strip);
-            for (int jj = 0; jj < nr; jj++) {
-                int s = srcOff + jj * ld;
-                for (int kk = k0; kk < k1; kk++) dst[base + kk * NR + jj] = src[s + kk];
-            }
-            for (int jj = nr; jj < NR; jj++) {
-                for (int kk = k0; kk < k1; kk++) dst[base + kk * NR + jj] = 0f;
-            }
+        int[] rowStarts = new int[NR];
+        for (int j = 0; j < nr; j++) rowStarts[j] = j * ld;
+        VectorMask<Float> lo = S.indexInRange(0, nr), hi = S.indexInRange(L, nr);
+        for (int kk = 0; kk < kc; kk++) {
+            FloatVector.fromArray(S, src, srcOff + kk, rowStarts, 0, lo).intoArray(dst, base + kk * NR);
+            FloatVector.fromArray(S, src, srcOff + kk, rowStarts, L, hi).intoArray(dst, base + kk * NR + L);
         }
     }
 
