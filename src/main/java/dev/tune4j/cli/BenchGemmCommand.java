@@ -37,7 +37,7 @@ public final class BenchGemmCommand implements Runnable {
     @Option(names = "--layout", defaultValue = "all", description = "all, nn, nt or tn (default: ${DEFAULT-VALUE}).")
     String layout;
 
-    @Option(names = "--warmup", defaultValue = "3", description = "Untimed runs per case after the global warm-up (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed runs per case after the global warm-up (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--runs", defaultValue = "9", description = "Timed runs per case; the median is reported (default: ${DEFAULT-VALUE}).")

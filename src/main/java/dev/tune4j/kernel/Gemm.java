@@ -3,12 +3,13 @@ package dev.tune4j.kernel;
 import dev.tune4j.tensor.DType;
 import dev.tune4j.tensor.Storage;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Single-precision matrix multiply for every layout the engine needs:
@@ -28,9 +29,10 @@ import java.util.SplittableRandom;
  * <p>B may be a segment-backed tensor (F32/F16/BF16, memory-mapped weights): packing reads it with
  * {@link Storage#read}, upcasting one panel at a time, so frozen weights are never copied whole.
  *
- * <p>Threads: with enough rows, the B block is packed by all threads together (split by panels)
- * and the rows of C are then split between threads (two fork-joins per block); with few rows,
- * the columns are split and each thread packs its own B panels (one fork-join per call).
+ * <p>Threads: with enough rows, all threads pack each block's B panels (and A panels) together,
+ * then take row panels of C as they become free (two fork-joins per block; on a shared machine a
+ * thread that loses its core for a while simply takes fewer panels). With few rows, the columns
+ * are split and each thread packs its own panels (one fork-join per call).
  *
  * <p>Determinism: each C tile is written by one thread and accumulated in a fixed order (K steps
  * within a KC block in registers, then the blocks added into C in order), with block boundaries
@@ -47,6 +49,10 @@ public final class Gemm {
     static final int KC = Math.max(1, Integer.getInteger("tune4j.gemm.kc", 256));
     /** Column block: the packed B block (KC×NC, 1 MiB) stays in L2. */
     static final int NC = roundUp(Math.max(1, Integer.getInteger("tune4j.gemm.nc", 1024)), NR);
+    /** Row block: bounds the packed A (MC×KC) of one call. */
+    static final int MC = roundUp(Math.max(1, Integer.getInteger("tune4j.gemm.mc", 4096)), MR);
+    /** The MR lanes a packed A step occupies. */
+    private static final VectorMask<Float> PANEL_ROWS = S.indexInRange(0, Math.min(MR, L));
     /** Below this much work a call runs on the calling thread: a fork-join costs microseconds. */
     private static final long MIN_PARALLEL_FLOPS = 1L << 21;
 
@@ -112,7 +118,7 @@ public final class Gemm {
         int threads = Parallel.threads(), mPanels = ceilDiv(m, MR), nPanels = ceilDiv(n, NR);
         boolean parallel = threads > 1 && 2L * m * n * k >= MIN_PARALLEL_FLOPS;
         if (parallel && mPanels >= 2 * threads) {
-            splitRows(call, mPanels);
+            splitRows(call);
         } else if (parallel && nPanels >= 2) {
             Parallel.forRange(nPanels, 1, (s, e) -> columns(call, s * NR, Math.min(n, e * NR)));
         } else {
@@ -120,46 +126,79 @@ public final class Gemm {
         }
     }
 
-    /** Many rows: per block, all threads pack B together, then split the rows of C. */
-    private static void splitRows(Call x, int mPanels) {
+    /**
+     * Many rows: for each block, all threads pack B (and, on the first column block, A) together,
+     * then split the rows of C between them.
+     */
+    private static void splitRows(Call x) {
         Workspace ws = WORKSPACE.get();
-        for (int jc = 0; jc < x.n; jc += NC) {
-            int nc = Math.min(NC, x.n - jc);
+        for (int ic = 0; ic < x.m; ic += MC) {
+            int i0 = ic, mc = Math.min(MC, x.m - ic), aPanels = ceilDiv(mc, MR);
             for (int pc = 0; pc < x.k; pc += KC) {
-                int kc = Math.min(KC, x.k - pc), j0 = jc, p0 = pc;
-                float[] pb = ws.b(kc * roundUp(nc, NR));
-                Parallel.forRange(ceilDiv(nc, NR), 1, (s, e) -> packB(x, j0 + s * NR, Math.min(j0 + nc, j0 + e * NR), p0, kc, pb, s * kc * NR));
-                Parallel.forRange(mPanels, 1, (s, e) -> sweep(x, s * MR, Math.min(x.m, e * MR), j0, nc, p0, kc, pb));
-            }
-        }
-    }
-
-    /** Columns [c0, c1) of C (all rows) on the calling thread, packing its own B panels. */
-    private static void columns(Call x, int c0, int c1) {
-        Workspace ws = WORKSPACE.get();
-        for (int jc = c0; jc < c1; jc += NC) {
-            int nc = Math.min(NC, c1 - jc);
-            for (int pc = 0; pc < x.k; pc += KC) {
-                int kc = Math.min(KC, x.k - pc);
-                float[] pb = ws.b(kc * roundUp(nc, NR));
-                packB(x, jc, jc + nc, pc, kc, pb, 0);
-                sweep(x, 0, x.m, jc, nc, pc, kc, pb);
+                int kc = Math.min(KC, x.k - pc), p0 = pc;
+                float[] pa = ws.a(aPanels * MR * kc);
+                for (int jc = 0; jc < x.n; jc += NC) {
+                    int nc = Math.min(NC, x.n - jc), j0 = jc, bPanels = ceilDiv(nc, NR);
+                    float[] pb = ws.b(bPanels * NR * kc);
+                    // One fork packs B panels [0, bPanels) and then A panels as units past them.
+                    int units = bPanels + (jc == 0 ? aPanels : 0);
+                    // Several panels per grab, so that packing reads rows of A and B in long runs.
+                    shared(units, Math.max(1, units / (4 * Parallel.threads())), (s, e) -> {
+                        if (s < bPanels) packB(x, j0 + s * NR, Math.min(j0 + nc, j0 + Math.min(e, bPanels) * NR), p0, kc, pb, s * NR * kc);
+                        if (e > bPanels) {
+                            int a0 = Math.max(s, bPanels) - bPanels, a1 = e - bPanels;
+                            packA(x, i0 + a0 * MR, Math.min(i0 + mc, i0 + a1 * MR), p0, kc, pa, a0 * MR * kc);
+                        }
+                    });
+                    shared(aPanels, 1, (s, e) ->
+                            sweep(x, i0 + s * MR, Math.min(i0 + mc, i0 + e * MR), j0, nc, p0, kc, pa, s * MR * kc, pb));
+                }
             }
         }
     }
 
     /**
-     * Rows [r0, r1) of C, columns [jc, jc+nc), K steps [pc, pc+kc), from the packed B block pb:
-     * one A panel at a time, swept across all B panels while it sits in L1.
+     * Runs body over [0, n) in pieces of {@code grain} items, handed out to the pool's threads as
+     * they become free. Which thread takes an item varies from run to run, but each item is
+     * computed by one thread in a fixed order, so the result does not: the split only balances
+     * load (on a shared machine one thread may lose its core for a while).
      */
-    private static void sweep(Call x, int r0, int r1, int jc, int nc, int pc, int kc, float[] pb) {
+    private static void shared(int n, int grain, Parallel.Range body) {
+        AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(ceilDiv(n, grain), Parallel.threads()), 1, (s, e) -> {
+            for (int i; (i = next.getAndAdd(grain)) < n; ) body.run(i, Math.min(n, i + grain));
+        });
+    }
+
+    /** Columns [c0, c1) of C (all rows) on the calling thread, packing its own A and B. */
+    private static void columns(Call x, int c0, int c1) {
         Workspace ws = WORKSPACE.get();
-        float[] pa = ws.a(MR * kc), tile = ws.tile, c = x.c;
+        for (int ic = 0; ic < x.m; ic += MC) {
+            int mc = Math.min(MC, x.m - ic);
+            for (int pc = 0; pc < x.k; pc += KC) {
+                int kc = Math.min(KC, x.k - pc);
+                float[] pa = ws.a(roundUp(mc, MR) * kc);
+                packA(x, ic, ic + mc, pc, kc, pa, 0);
+                for (int jc = c0; jc < c1; jc += NC) {
+                    int nc = Math.min(NC, c1 - jc);
+                    float[] pb = ws.b(roundUp(nc, NR) * kc);
+                    packB(x, jc, jc + nc, pc, kc, pb, 0);
+                    sweep(x, ic, ic + mc, jc, nc, pc, kc, pa, 0, pb);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows [r0, r1) of C, columns [jc, jc+nc), K steps [pc, pc+kc), from A panels packed at
+     * pa[paOff] and the B block pb: each A panel is swept across all B panels while it sits in L1.
+     */
+    private static void sweep(Call x, int r0, int r1, int jc, int nc, int pc, int kc, float[] pa, int paOff, float[] pb) {
+        float[] tile = WORKSPACE.get().tile, c = x.c;
         boolean load = x.accumulate || pc > 0;           // later K blocks add to the partial sums in C
-        float[] bias = pc == 0 ? x.bias : null;          // the bias joins exactly once
-        for (int i = r0; i < r1; i += MR) {
+        for (int i = r0, aOff = paOff; i < r1; i += MR, aOff += MR * kc) {
             int mr = Math.min(MR, r1 - i);
-            packA(x, i, mr, pc, kc, pa);
+            float[] bias = pc == 0 ? x.bias : null;      // the bias joins exactly once
             if (load && bias != null) {
                 // accumulate with bias: C += bias first, so that the kernel has one thing to add.
                 for (int r = 0; r < mr; r++) {
@@ -168,17 +207,16 @@ public final class Gemm {
                 }
                 bias = null;
             }
-            for (int j = jc, p = 0; j < jc + nc; j += NR, p++) {
+            for (int j = jc, bOff = 0; j < jc + nc; j += NR, bOff += NR * kc) {
                 int nr = Math.min(NR, jc + nc - j), o = x.cOff + i * x.ldc + j;
                 if (mr == MR && nr == NR) {
-                    if (load) kernel(pa, 0, pb, p * kc * NR, kc, c, o, x.ldc, c, o, x.ldc);
-                    else kernel(pa, 0, pb, p * kc * NR, kc, c, o, x.ldc, bias, x.biasOff + j, 0);
+                    if (load) kernel(pa, aOff, pb, bOff, kc, c, o, x.ldc, c, o, x.ldc);
+                    else kernel(pa, aOff, pb, bOff, kc, c, o, x.ldc, bias, x.biasOff + j, 0);
                 } else {
-                    kernel(pa, 0, pb, p * kc * NR, kc, tile, 0, NR, null, 0, 0);
+                    kernel(pa, aOff, pb, bOff, kc, tile, 0, NR, null, 0, 0);
                     addTile(tile, mr, nr, c, o, x.ldc, load, bias, x.biasOff + j);
                 }
             }
-            if (pc == 0) bias = x.bias;
         }
     }
 
@@ -263,76 +301,102 @@ public final class Gemm {
         }
     }
 
-    /** Packs op(A) rows [i, i+mr) × K [pc, pc+kc) as pa[k*MR + r], rows past mr zero. */
-    private static void packA(Call x, int i, int mr, int pc, int kc, float[] pa) {
+    /**
+     * Packs op(A) rows [r0, r1) × K [pc, pc+kc) into MR-row panels from pa[off]: panel p, step k,
+     * row r at off + (p*kc + k)*MR + r; rows past r1 are zero.
+     */
+    private static void packA(Call x, int r0, int r1, int pc, int kc, float[] pa, int off) {
         float[] a = x.a;
+        int lda = x.lda, panelSize = MR * kc;
         if (x.transA) {
-            // A stored [k, m]: the values of one K step are adjacent.
+            // A stored [k, m]: a panel's values for one K step are adjacent. K outer, so that A is
+            // read row by row (sequentially) rather than one short piece per row.
             for (int kk = 0; kk < kc; kk++) {
-                int src = x.aOff + (pc + kk) * x.lda + i, dst = kk * MR;
-                for (int r = 0; r < mr; r++) pa[dst + r] = a[src + r];
-                for (int r = mr; r < MR; r++) pa[dst + r] = 0f;
+                int src = x.aOff + (pc + kk) * lda;
+                for (int i = r0, dst = off + kk * MR; i < r1; i += MR, dst += panelSize) {
+                    int mr = Math.min(MR, r1 - i);
+                    if (MR <= L) {
+                        FloatVector.fromArray(S, a, src + i, S.indexInRange(0, mr)).intoArray(pa, dst, PANEL_ROWS);
+                    } else {
+                        for (int r = 0; r < MR; r++) pa[dst + r] = r < mr ? a[src + i + r] : 0f;
+                    }
+                }
+            }
+        } else if (MR <= L) {
+            // A stored [m, k]: one K step of a panel is a column of MR rows; gather it. The gather
+            // checks the bounds of masked-off lanes too, so those point at row 0.
+            int[] rowStarts = new int[L];
+            for (int i = r0, dst = off; i < r1; i += MR, dst += panelSize) {
+                int src = x.aOff + i * lda + pc, mr = Math.min(MR, r1 - i);
+                for (int r = 0; r < MR; r++) rowStarts[r] = r < mr ? r * lda : 0;
+                VectorMask<Float> rows = S.indexInRange(0, mr);
+                for (int kk = 0; kk < kc; kk++) {
+                    FloatVector.fromArray(S, a, src + kk, rowStarts, 0, rows).intoArray(pa, dst + kk * MR, PANEL_ROWS);
+                }
             }
         } else {
-            for (int r = 0; r < MR; r++) {
-                if (r < mr) {
-                    int src = x.aOff + (i + r) * x.lda + pc;
-                    for (int kk = 0; kk < kc; kk++) pa[kk * MR + r] = a[src + kk];
-                } else {
-                    for (int kk = 0; kk < kc; kk++) pa[kk * MR + r] = 0f;
+            for (int i = r0, dst = off; i < r1; i += MR, dst += panelSize) {
+                int mr = Math.min(MR, r1 - i);
+                for (int r = 0; r < MR; r++) {
+                    int src = x.aOff + (i + r) * lda + pc;
+                    for (int kk = 0; kk < kc; kk++) pa[dst + kk * MR + r] = r < mr ? a[src + kk] : 0f;
                 }
             }
         }
     }
 
     /**
-     * Packs op(B) K [pc, pc+kc) × columns [j0, j1) into NR-column panels from pb[dst]:
-     * panel p, step k, column j at dst + (p*kc + k)*NR + j, columns past j1 zero.
+     * Packs op(B) K [pc, pc+kc) × columns [j0, j1) into NR-column panels from pb[off]:
+     * panel p, step k, column j at off + (p*kc + k)*NR + j; columns past j1 are zero.
      */
-    private static void packB(Call x, int j0, int j1, int pc, int kc, float[] pb, int dst) {
+    private static void packB(Call x, int j0, int j1, int pc, int kc, float[] pb, int off) {
         Storage b = x.b;
         float[] heap = b instanceof Storage.Heap h ? h.array() : null;
-        for (int j = j0; j < j1; j += NR, dst += kc * NR) {
-            int nr = Math.min(NR, j1 - j);
-            if (!x.transB) {
-                // B stored [k, n]: each K step is a contiguous run of nr values.
-                for (int kk = 0; kk < kc; kk++) {
-                    long src = x.bOff + (long) (pc + kk) * x.ldb + j;
-                    int d = dst + kk * NR;
+        int panelSize = NR * kc;
+        if (!x.transB) {
+            // B stored [k, n]: K outer, so that each row of B is read sequentially across the panels.
+            for (int kk = 0; kk < kc; kk++) {
+                long src = x.bOff + (long) (pc + kk) * x.ldb;
+                for (int j = j0, d = off + kk * NR; j < j1; j += NR, d += panelSize) {
+                    int nr = Math.min(NR, j1 - j);
                     if (heap == null) {
-                        b.read(src, pb, d, nr);
+                        b.read(src + j, pb, d, nr);
                     } else if (nr == NR) {
-                        int s = (int) src;
+                        int s = (int) src + j;
                         FloatVector.fromArray(S, heap, s).intoArray(pb, d);
                         FloatVector.fromArray(S, heap, s + L).intoArray(pb, d + L);
                     } else {
-                        System.arraycopy(heap, (int) src, pb, d, nr);
+                        System.arraycopy(heap, (int) src + j, pb, d, nr);
                     }
                     if (nr < NR) Arrays.fill(pb, d + nr, d + NR, 0f);
                 }
-            } else if (heap != null) {
+            }
+            return;
+        }
+        for (int j = j0, d = off; j < j1; j += NR, d += panelSize) {
+            int nr = Math.min(NR, j1 - j);
+            if (heap != null) {
                 // B stored [n, k]: column j of op(B) is a contiguous row of B; transpose it in.
-                transposeInto(heap, (int) (x.bOff + (long) j * x.ldb + pc), x.ldb, nr, kc, pb, dst);
+                transposeInto(heap, (int) (x.bOff + (long) j * x.ldb + pc), x.ldb, nr, kc, pb, d);
             } else {
                 float[] rows = WORKSPACE.get().rows(NR * kc);
                 for (int jj = 0; jj < nr; jj++) b.read(x.bOff + (long) (j + jj) * x.ldb + pc, rows, jj * kc, kc);
-                transposeInto(rows, 0, kc, nr, kc, pb, dst);
+                transposeInto(rows, 0, kc, nr, kc, pb, d);
             }
         }
     }
 
-    /** dst[base + k*NR + j] = src[srcOff + j*ld + k] for j < nr, zero for nr <= j < NR; in strips of K that stay in L1. */
+    /**
+     * dst[base + k*NR + j] = src[srcOff + j*ld + k] for j < nr, zero for nr <= j < NR: two gathers
+     * per K step (masked-off lanes keep index 0, since the gather checks their bounds too).
+     */
     private static void transposeInto(float[] src, int srcOff, int ld, int nr, int kc, float[] dst, int base) {
-        final int strip = 16;
-        for (int k0 = 0; k0 < kc; k0 += strip) {
-            int k1 = Math.min(kc, k0 + strip);
-            for (int jj = 0; jj < nr; jj++) {
-                int s = srcOff + jj * ld;
-                for (int kk = k0; kk < k1; kk++) dst[base + kk * NR + jj] = src[s + kk];
-            }
-            for (int jj = nr; jj < NR; jj++) {
-                for (int kk = k0; kk < k1; kk++) dst[base + kk * NR + jj] = 0f;
-            }
+        int[] rowStarts = new int[NR];
+        for (int j = 0; j < nr; j++) rowStarts[j] = j * ld;
+        VectorMask<Float> lo = S.indexInRange(0, nr), hi = S.indexInRange(L, nr);
+        for (int kk = 0; kk < kc; kk++) {
+            FloatVector.fromArray(S, src, srcOff + kk, rowStarts, 0, lo).intoArray(dst, base + kk * NR);
+            FloatVector.fromArray(S, src, srcOff + kk, rowStarts, L, hi).intoArray(dst, base + kk * NR + L);
         }
     }
 
@@ -345,18 +409,23 @@ public final class Gemm {
      */
     public static void warmUp() {
         SplittableRandom rng = new SplittableRandom(7);
-        int m = 8 * MR + 5, n = 3 * NR + 3, k = 2 * KC + 5;
-        float[] a = random(rng, m * k), b = random(rng, k * n), c = new float[m * n], bias = random(rng, n);
-        MemorySegment seg = Arena.ofAuto().allocate((long) n * k * 2);
-        Storage bf16 = new Storage.Segment(seg, DType.BF16);
-        for (int round = 0; round < 30; round++) {
-            for (int layout = 0; layout < 4; layout++) {
-                boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
-                gemm(m, n, k, a, 0, ta ? m : k, ta, b, 0, tb ? k : n, tb, c, 0, n, round % 2 == 0 ? bias : null, 0, round % 3 == 0);
-                gemm(MR, n, k, a, 0, ta ? MR : k, ta, b, 0, tb ? k : n, tb, c, 0, n, round % 2 == 1 ? bias : null, 0, round % 3 == 1);
+        // Ragged in every dimension, and exact multiples of the blocks.
+        int[][] shapes = {{8 * MR + 5, 3 * NR + 3, 2 * KC + 5}, {16 * MR, 4 * NR, 2 * KC}};
+        int size = 16 * MR * (2 * KC + 5);
+        float[] a = random(rng, size), b = random(rng, size), c = new float[size], bias = random(rng, 4 * NR);
+        Storage bf16 = new Storage.Segment(Arena.ofAuto().allocate(2L * size), DType.BF16);
+        for (int round = 0; round < 40; round++) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                for (int layout = 0; layout < 4; layout++) {
+                    boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
+                    gemm(m, n, k, a, 0, ta ? m : k, ta, b, 0, tb ? k : n, tb, c, 0, n, round % 2 == 0 ? bias : null, 0, round % 3 == 0);
+                    // Few rows: split by columns.
+                    gemm(MR / 2, n, k, a, 0, ta ? MR / 2 : k, ta, b, 0, tb ? k : n, tb, c, 0, n, round % 2 == 1 ? bias : null, 0, round % 3 == 1);
+                }
+                gemm(m, n, k, a, 0, k, false, bf16, 0, k, true, c, 0, n, bias, 0, false);
+                gemm(m, n, k, a, 0, k, false, bf16, 0, n, false, c, 0, n, null, 0, true);
             }
-            gemm(m, n, k, a, 0, k, false, bf16, 0, k, true, c, 0, n, bias, 0, false);
-            gemm(m, n, k, a, 0, k, false, bf16, 0, n, false, c, 0, n, null, 0, true);
         }
     }
 
