@@ -261,8 +261,13 @@ public final class MailText {
         return new String(bytes, cs);
     }
 
+    /**
+     * A boundary-looking line: "--" then one long token of the characters RFC 2046 allows in a
+     * boundary, with at least one digit (generated boundaries always have some; rulers of dashes
+     * and signature separators have none).
+     */
     private static final Pattern BOUNDARY_LINE = Pattern.compile(
-            "(?m)^--[-]*(?:=_[^\\s]*|[^\\s]*(?:NextPart|[Bb]oundary|=_)[^\\s]*|[0-9A-Za-z]{16,}(?:--)?)[ \\t]*\\r?$\\n?");
+            "(?m)^--(?=\\S*\\d)[A-Za-z0-9'()+_,./:=?-]{14,}[ \\t]*\\r?$\\n?");
 
     /** Boundary lines left in bodies whose MIME structure could not be followed. */
     static String stripBoundaryLines(String s) {
