@@ -259,7 +259,8 @@ public final class DataPipeline {
         String[] labels = res.mapping.schema == Schema.CLASSIFICATION && cfg.stratify ? new String[n] : null;
         for (int i = 0; i < n; i++) {
             Example e = kept.get(i);
-            identity[i] = e.origin.toString();
+            // file name and line, not the path as typed: the same data split from another folder splits the same way
+            identity[i] = java.nio.file.Path.of(e.origin.file()).getFileName() + ":" + e.origin.line();
             if (unitKey != null) {
                 unitKey[i] = e.splitKey;
                 if (e.splitKey == null) res.splitKeyMissing++;

@@ -88,16 +88,9 @@ public final class DataReport {
         leak.put("near", res.leaks.stream().filter(l -> l.kind().equals("near")).count());
         leak.put("fail_on_leakage", cfg.failOnLeakage);
         leak.put("failed", cfg.failOnLeakage && !res.leaks.isEmpty());
+        leak.put("file", res.leakageChecked ? "leakage.jsonl" : null);
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (PrepareResult.Leak l : res.leaks.subList(0, Math.min(res.leaks.size(), Math.max(100, cfg.reportExamples)))) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("split", l.split());
-            m.put("kind", l.kind());
-            m.put("similarity", round(l.similarity()));
-            m.put("row", snippet(l.row()));
-            m.put("train_row", snippet(l.trainRow()));
-            rows.add(m);
-        }
+        for (PrepareResult.Leak l : res.leaks.subList(0, Math.min(res.leaks.size(), Math.max(100, cfg.reportExamples)))) rows.add(leak(l, 300));
         leak.put("rows", rows);
         r.put("leakage", leak);
 
@@ -164,13 +157,28 @@ public final class DataReport {
         return m;
     }
 
+    /** One leak: the validation/test row, the training row it repeats, and how. Texts cut at maxChars. */
+    static Map<String, Object> leak(PrepareResult.Leak l, int maxChars) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("split", l.split());
+        m.put("kind", l.kind());
+        m.put("similarity", round(l.similarity()));
+        m.put("row", snippet(l.row(), maxChars));
+        m.put("train_row", snippet(l.trainRow(), maxChars));
+        return m;
+    }
+
     static Map<String, Object> snippet(Example e) {
+        return snippet(e, 300);
+    }
+
+    static Map<String, Object> snippet(Example e, int maxChars) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("source", e.origin.file());
         m.put("line", e.origin.line());
         if (e.label != null) m.put("label", e.label);
         String t = e.allText();
-        m.put("text", t.length() <= 300 ? t : t.substring(0, 300) + "…");
+        m.put("text", t.length() <= maxChars ? t : t.substring(0, maxChars) + "…");
         return m;
     }
 

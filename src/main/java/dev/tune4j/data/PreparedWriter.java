@@ -18,7 +18,7 @@ import java.util.TreeMap;
 /**
  * Writes a prepared folder (layout and schema in docs/data-format.md):
  * {@code train.jsonl}, {@code validation.jsonl}, {@code test.jsonl}, {@code labels.json}
- * (classification), {@code rejects.jsonl}, {@code dataset.json}, {@code data-report.json} and
+ * (classification), {@code rejects.jsonl}, {@code leakage.jsonl}, {@code dataset.json}, {@code data-report.json} and
  * {@code data-report.html}. All text is UTF-8, one JSON object per line, rows in input order.
  */
 public final class PreparedWriter {
@@ -47,6 +47,17 @@ public final class PreparedWriter {
                     w.write(Json.line(rejectJson(r)));
                     w.write('\n');
                 }
+            }
+            Path leakage = out.resolve("leakage.jsonl");
+            if (res.leakageChecked) {
+                try (BufferedWriter w = Files.newBufferedWriter(leakage, StandardCharsets.UTF_8)) {
+                    for (PrepareResult.Leak l : res.leaks) {
+                        w.write(Json.line(DataReport.leak(l, Integer.MAX_VALUE)));
+                        w.write('\n');
+                    }
+                }
+            } else {
+                Files.deleteIfExists(leakage);
             }
             Path labels = out.resolve("labels.json");
             if (res.mapping.schema == Schema.CLASSIFICATION) {
@@ -99,6 +110,7 @@ public final class PreparedWriter {
         m.put("splits", splits);
         if (res.mapping.schema == Schema.CLASSIFICATION) m.put("labels", "labels.json");
         m.put("rejects", "rejects.jsonl");
+        if (res.leakageChecked) m.put("leakage", "leakage.jsonl");
         m.put("report", "data-report.json");
         return m;
     }

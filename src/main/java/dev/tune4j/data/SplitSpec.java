@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * How many rows go to train, validation and test: each a ratio (0.1 or 10%), a count (400) or
- * {@code rest}. Written positionally ({@code 0.8/0.1/0.1}, {@code rest/400/1000}, order train /
+ * {@code rest} ({@code 1/0/0} puts every row in train). Written positionally ({@code 0.8/0.1/0.1}, {@code rest/400/1000}, order train /
  * validation / test) or by name ({@code train=rest,validation=400,test=1000}). Ratios without a
  * {@code rest} must add up to 1; counts need a {@code rest} to take what is left.
  */
@@ -62,6 +62,14 @@ public final class SplitSpec {
             }
         }
         for (int i = 0; i < 3; i++) if (!seen[i]) spec.count[i] = 0;
+        // "1/0/0" means everything in one split, not one row
+        if (spec.rest < 0 && spec.count[0] + spec.count[1] + spec.count[2] == 1
+                && Double.isNaN(spec.ratio[0]) && Double.isNaN(spec.ratio[1]) && Double.isNaN(spec.ratio[2])) {
+            for (int i = 0; i < 3; i++) {
+                spec.ratio[i] = spec.count[i];
+                spec.count[i] = -1;
+            }
+        }
         double sum = 0;
         boolean anyCount = false;
         for (int i = 0; i < 3; i++) {

@@ -21,6 +21,7 @@ class SplitterTest {
         assertArrayEquals(new int[] {400, 1000, 600}, SplitSpec.parse("400/1000/rest").targets(2000));
         assertArrayEquals(new int[] {1600, 400, 0}, SplitSpec.parse("train=rest,validation=400").targets(2000));
         assertArrayEquals(new int[] {90, 10, 0}, SplitSpec.parse("0.9/0.1").targets(100));
+        assertArrayEquals(new int[] {0, 0, 7}, SplitSpec.parse("0/0/1").targets(7), "a lone 1 is everything, not one row");
         assertThrows(IllegalArgumentException.class, () -> SplitSpec.parse("0.8/0.1/0.2"));
         assertThrows(IllegalArgumentException.class, () -> SplitSpec.parse("400/1000/500"));
         assertThrows(IllegalArgumentException.class, () -> SplitSpec.parse("rest/rest/0.1"));
