@@ -1,5 +1,9 @@
 package dev.tune4j.cli;
 
+import dev.tune4j.data.DataPipeline;
+import dev.tune4j.data.PrepareConfig;
+import dev.tune4j.data.PrepareResult;
+import dev.tune4j.data.PreparedWriter;
 import dev.tune4j.data.SyntheticRows;
 import dev.tune4j.data.dedup.NearDuplicates;
 import dev.tune4j.data.dedup.Shingler;
@@ -9,7 +13,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.BufferedWriter;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +44,8 @@ public final class DataBenchDedupCommand implements Callable<Integer> {
     @Option(names = "--shingle", defaultValue = "word:3") String shingle;
     @Option(names = "--minhash-perm", defaultValue = "128") int numPerm;
     @Option(names = "--seed", defaultValue = "1") long seed;
+    @Option(names = "--pipeline", description = "Also time the whole 'data prepare' (read JSONL, clean, filter, deduplicate, split, check leakage, write) on the same rows, once.")
+    boolean pipeline;
     @Option(names = "--json", description = "One JSON object per run and one for the summary.") boolean json;
 
     @Override
@@ -115,7 +126,57 @@ public final class DataBenchDedupCommand implements Callable<Integer> {
         if (json) o.println(Json.line(s));
         else o.printf("  median of %d: %.1f s wall, %.1f s CPU, %,d rows/s on %d threads%n", runs, medWall, medCpu, Math.round(rows / medWall), Parallel.threads());
         o.flush();
+        if (pipeline) runPipeline(data, o);
         return 0;
+    }
+
+    /** The whole prepare on the generated rows, written as JSONL to a temporary folder (deleted afterwards). */
+    private void runPipeline(SyntheticRows.Rows data, PrintWriter o) {
+        Path tmp = null;
+        try {
+            tmp = Files.createTempDirectory("tune4j-bench-dedup");
+            Path in = tmp.resolve("rows.jsonl");
+            try (BufferedWriter w = Files.newBufferedWriter(in)) {
+                for (String t : data.texts()) {
+                    w.write(Json.line(Map.of("text", t)));
+                    w.write('\n');
+                }
+            }
+            PrepareConfig cfg = new PrepareConfig();
+            cfg.inputs = List.of(in);
+            cfg.out = tmp.resolve("out");
+            cfg.near = cfg.near.withThreshold(threshold);
+            System.gc();
+            long cpu0 = cpuNanos(), t0 = System.nanoTime();
+            PrepareResult res = DataPipeline.run(cfg);
+            PreparedWriter.write(res, cfg);
+            double wall = (System.nanoTime() - t0) / 1e9, cpu = (cpuNanos() - cpu0) / 1e9;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pipeline", true);
+            m.put("rows_in", res.rowsIn);
+            m.put("rows_out", res.rowsOut());
+            m.put("exact_duplicates", res.count("exact_duplicates"));
+            m.put("near_duplicates", res.count("near_duplicates"));
+            m.put("seconds", round(wall));
+            m.put("cpu_seconds", round(cpu));
+            m.put("stage_seconds", res.seconds);
+            if (json) o.println(Json.line(m));
+            else o.printf("  whole data prepare: %.1f s wall, %.1f s CPU; %,d rows in, %,d out (%,d exact, %,d near duplicates); stages %s%n",
+                    wall, cpu, res.rowsIn, res.rowsOut(), res.count("exact_duplicates"), res.count("near_duplicates"), res.seconds);
+            o.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (tmp != null) deleteTree(tmp);
+        }
+    }
+
+    private static void deleteTree(Path p) {
+        try (var walk = Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            // a temporary folder left behind is not worth failing the benchmark
+        }
     }
 
     private static long cpuNanos() {

@@ -9,6 +9,7 @@ import dev.tune4j.data.input.RowSink;
 import dev.tune4j.kernel.Parallel;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -125,13 +126,20 @@ public final class DataPipeline {
         Parallel.forRange(filtered.size(), 256, (s, e) -> {
             for (int i = s; i < e; i++) keys[i] = ExactKey.of(filtered.get(i).content(cfg.dedupSide));
         });
-        Map<ExactKey, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < keys.length; i++) groups.computeIfAbsent(keys[i], k -> new ArrayList<>(1)).add(i);
+        // groups of rows sharing a key, in order of first appearance (lists only for keys seen twice)
+        Map<ExactKey, Integer> firstWithKey = new HashMap<>(keys.length * 2);
+        Map<Integer, List<Integer>> repeated = new java.util.TreeMap<>();
+        for (int i = 0; i < keys.length; i++) {
+            Integer f = firstWithKey.putIfAbsent(keys[i], i);
+            if (f != null) repeated.computeIfAbsent(f, k -> new ArrayList<>(List.of(k))).add(i);
+        }
+        firstWithKey = null;
+        Collection<List<Integer>> groups = repeated.values();
         boolean[] drop = new boolean[filtered.size()];
         long exactDropped = 0, conflictDropped = 0;
         res.exactClusters = new ArrayList<>();
         res.conflicts = new ArrayList<>();
-        for (List<Integer> g : groups.values()) {
+        for (List<Integer> g : groups) {
             if (g.size() < 2) continue;
             Example first = filtered.get(g.get(0));
             boolean conflict = false;

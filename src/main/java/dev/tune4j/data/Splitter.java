@@ -33,22 +33,32 @@ public final class Splitter {
     public static int[] assign(String[] identity, String[] unitKey, String[] labels, SplitSpec spec, long seed) {
         int n = identity.length;
         int[] targets = spec.targets(n);
-        // units
-        Map<String, List<Integer>> units = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            String key = unitKey != null && unitKey[i] != null ? "k:" + unitKey[i] : "r:" + identity[i];
-            units.computeIfAbsent(key, k -> new ArrayList<>(1)).add(i);
+        // units: single rows, or the rows sharing a split key
+        String[] keys;
+        int[][] members;
+        if (unitKey == null) {
+            keys = new String[n];
+            members = new int[n][];
+            for (int i = 0; i < n; i++) {
+                keys[i] = "r:" + identity[i];
+                members[i] = new int[] {i};
+            }
+        } else {
+            Map<String, List<Integer>> units = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                String key = unitKey[i] != null ? "k:" + unitKey[i] : "r:" + identity[i];
+                units.computeIfAbsent(key, k -> new ArrayList<>(1)).add(i);
+            }
+            keys = units.keySet().toArray(new String[0]);
+            members = new int[keys.length][];
+            for (int k = 0; k < keys.length; k++) members[k] = units.get(keys[k]).stream().mapToInt(Integer::intValue).toArray();
         }
-        int u = units.size();
-        String[] keys = units.keySet().toArray(new String[0]);
-        int[][] members = new int[u][];
+        int u = keys.length;
         long[] hash = new long[u];
         String[] unitLabel = new String[u];
         for (int k = 0; k < u; k++) {
-            List<Integer> m = units.get(keys[k]);
-            members[k] = m.stream().mapToInt(Integer::intValue).toArray();
             hash[k] = hash(keys[k], seed);
-            if (labels != null) unitLabel[k] = majority(m, labels);
+            if (labels != null) unitLabel[k] = members[k].length == 1 ? labels[members[k][0]] : majority(members[k], labels);
         }
         // order
         double[] position = new double[u];
@@ -85,7 +95,7 @@ public final class Splitter {
         return split;
     }
 
-    private static String majority(List<Integer> rows, String[] labels) {
+    private static String majority(int[] rows, String[] labels) {
         Map<String, Integer> counts = new HashMap<>();
         for (int i : rows) counts.merge(labels[i], 1, Integer::sum);
         return counts.entrySet().stream()

@@ -217,4 +217,39 @@ class DataPipelineTest {
             dev.tune4j.kernel.Parallel.setThreads(before);
         }
     }
+
+    @Test
+    void lengthFiltersCountCharactersAndTokensOfTheTargetTokenizer(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("t.jsonl");
+        Files.write(f, List.of(
+                "{\"text\": \"hi\"}",                                              // 2 chars: too short
+                "{\"text\": \"a reasonable sentence\"}",                            // 3 words
+                "{\"text\": \"one two three four five six seven eight nine\"}",   // 9 words: too many tokens
+                "{\"text\": \"unbelievably\"}"));                                   // 1 word, 12 letters
+        PrepareConfig cfg = new PrepareConfig();
+        cfg.inputs = List.of(f);
+        cfg.out = dir.resolve("out");
+        cfg.split = SplitSpec.parse("1/0/0");
+        cfg.minChars = 3;
+        cfg.maxTokens = 5;
+        cfg.minTokens = 3;
+        PrepareResult approx = DataPipeline.run(cfg);
+        assertEquals(1, approx.count("too_short_chars"));
+        assertEquals(1, approx.count("too_long_tokens"));
+        assertEquals(1, approx.count("too_short_tokens"), "12 letters are 2 approximate tokens");
+        assertEquals(List.of("a reasonable sentence"), approx.kept.stream().map(e -> e.texts[0]).toList());
+
+        // with the target model's tokenizer "unbelievably" is 3 word pieces: it passes
+        Path tok = dir.resolve("tokenizer.json");
+        try (var in = getClass().getClassLoader().getResourceAsStream("all-minilm-l6-v2-tokenizer.json")) {
+            Files.copy(in, tok);
+        }
+        cfg.tokens = TokenCounter.huggingFace(tok);
+        int pieces = cfg.tokens.count("unbelievably");
+        PrepareResult bert = DataPipeline.run(cfg);
+        assertTrue(pieces >= 3 && pieces <= 5, "unbelievably = " + pieces + " word pieces");
+        assertEquals(0, bert.count("too_short_tokens"));
+        assertEquals(List.of("a reasonable sentence", "unbelievably"), bert.kept.stream().map(e -> e.texts[0]).toList());
+        assertEquals(pieces, bert.tokensAfter.max(), "histograms count in the same tokenizer");
+    }
 }
