@@ -85,6 +85,8 @@ public final class DataPipeline {
         t = System.nanoTime();
         Cleaner total = new Cleaner(cfg.cleaning, cfg.mail, cfg.mailKeepSubject);
         List<Example> cleaned = clean(rows, cfg, total);
+        rows = null;                    // the raw rows are not needed any more: let them go before deduplication
+        ingest.examples.clear();
         Map<Cleaner.Rule, Long> changed = total.changedCounts();
         for (Cleaner.Rule r : Cleaner.Rule.values()) {
             boolean on = total.enabled(r);

@@ -152,6 +152,7 @@ public final class SchemaMapping {
             else if (v.isNumber()) meta.put(e.getKey(), v.numberValue());
             else if (v.isBoolean()) meta.put(e.getKey(), v.booleanValue());
         }
+        if (meta.isEmpty()) meta = Map.of();
         String splitKey = null;
         if (splitKeyField != null) {
             JsonNode v = f.get(splitKeyField);

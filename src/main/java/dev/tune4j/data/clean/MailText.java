@@ -120,6 +120,7 @@ public final class MailText {
             if (inner == null) return stripBoundaryLines(body);
             return render(inner, body.substring(inner.bodyStart), depth + 1);
         }
+        if (type.equals("application/octet-stream")) type = typeFromFileName(h, ct);    // e.g. an attached page.htm
         if (!type.startsWith("text/") || DROPPED_TEXT_TYPES.contains(type)) return "";
         String cte = h.get("content-transfer-encoding");
         String charset = ct == null ? null : param(ct, "charset");
@@ -147,6 +148,19 @@ public final class MailText {
         if (plain != null) return plain;
         if (html != null) return html;
         return other == null ? "" : other;
+    }
+
+    /** The text type an attachment's file name implies (.txt, .htm, .html), else application/octet-stream. */
+    private static String typeFromFileName(Headers h, String contentType) {
+        String name = null;
+        String disposition = h.get("content-disposition");
+        if (disposition != null) name = param(disposition, "filename");
+        if (name == null && contentType != null) name = param(contentType, "name");
+        if (name == null) return "application/octet-stream";
+        String n = name.toLowerCase(Locale.ROOT);
+        if (n.endsWith(".htm") || n.endsWith(".html")) return "text/html";
+        if (n.endsWith(".txt")) return "text/plain";
+        return "application/octet-stream";
     }
 
     static String mediaType(String contentType) {

@@ -57,8 +57,10 @@ public final class NearDuplicates {
     public final Config config;
     public final int bands, rowsPerBand;
     private final int n;
-    private final long[][] shingles;
-    private final int[] bandHash;      // n * bands
+    // Shingle sets are not kept (they would be the largest thing in memory): the few rows that
+    // become candidates are shingled again for the exact check.
+    private final List<String> texts;
+    private final Shingler shingler;
     private final long[][] tables;     // per band: (hash << 32 | row), sorted
     private final int[][] position;    // per band: row -> index in tables[band], -1 when the row has no shingles
     public final long indexNanos;
@@ -70,15 +72,16 @@ public final class NearDuplicates {
         this.bands = br[0];
         this.rowsPerBand = br[1];
         this.n = texts.size();
-        this.shingles = new long[n][];
-        this.bandHash = new int[n * bands];
-        Shingler shingler = new Shingler(config.unit(), config.shingle());
+        this.texts = texts;
+        this.shingler = new Shingler(config.unit(), config.shingle());
+        int[] bandHash = new int[n * bands];
+        boolean[] empty = new boolean[n];
         MinHash minHash = new MinHash(config.numPerm(), config.seed());
         Parallel.forRange(n, 64, (start, end) -> {
             int[] sig = new int[config.numPerm()];
             for (int i = start; i < end; i++) {
                 long[] sh = shingler.shingles(texts.get(i));
-                shingles[i] = sh;
+                empty[i] = sh.length == 0;
                 minHash.signature(sh, sig);
                 for (int b = 0; b < bands; b++) {
                     long h = 0x9E3779B97F4A7C15L * (b + 1);
@@ -90,14 +93,14 @@ public final class NearDuplicates {
         this.tables = new long[bands][];
         this.position = new int[bands][];
         int nonEmpty = 0;
-        for (long[] s : shingles) if (s.length > 0) nonEmpty++;
+        for (boolean e : empty) if (!e) nonEmpty++;
         final int m = nonEmpty;
         Parallel.forRange(bands, 1, (start, end) -> {
             for (int b = start; b < end; b++) {
                 long[] keys = new long[m];
                 int k = 0;
                 for (int i = 0; i < n; i++) {
-                    if (shingles[i].length == 0) continue;      // nothing to compare: never a near duplicate
+                    if (empty[i]) continue;                     // nothing to compare: never a near duplicate
                     keys[k++] = ((long) bandHash[i * bands + b] << 32) | i;
                 }
                 Arrays.sort(keys);
@@ -111,7 +114,7 @@ public final class NearDuplicates {
         this.indexNanos = System.nanoTime() - t0;
     }
 
-    /** Shingles, signs and bands every text (in parallel); the texts are not kept. */
+    /** Shingles, signs and bands every text (in parallel). The list is kept (not copied) for the exact checks. */
     public static NearDuplicates index(List<String> texts, Config config) {
         if (!(config.threshold() > 0 && config.threshold() <= 1)) {
             throw new IllegalArgumentException("near-duplicate threshold must be in (0, 1], got " + config.threshold());
@@ -125,11 +128,11 @@ public final class NearDuplicates {
 
     /** Exact Jaccard similarity of rows i and j over their shingle sets. */
     public double jaccard(int i, int j) {
-        return Shingler.jaccard(shingles[i], shingles[j]);
+        return Shingler.jaccard(shingler.shingles(texts.get(i)), shingler.shingles(texts.get(j)));
     }
 
-    public int shingleCount(int i) {
-        return shingles[i].length;
+    private boolean empty(int i) {
+        return position[0][i] < 0;
     }
 
     /** Greedy clustering over all rows in order: see the class comment. */
@@ -143,7 +146,8 @@ public final class NearDuplicates {
         int dropped = 0;
         double t = config.threshold();
         for (int i = 0; i < n; i++) {
-            if (rep[i] != -1 || shingles[i].length == 0) continue;
+            if (rep[i] != -1 || empty(i)) continue;
+            long[] mine = null;
             for (int b = 0; b < bands; b++) {
                 long[] keys = tables[b];
                 int p = position[b][i];
@@ -153,7 +157,8 @@ public final class NearDuplicates {
                     if (rep[j] != -1 || stamp[j] == i) continue;
                     stamp[j] = i;
                     candidates++;
-                    double s = Shingler.jaccard(shingles[i], shingles[j]);
+                    if (mine == null) mine = shingler.shingles(texts.get(i));
+                    double s = Shingler.jaccard(mine, shingler.shingles(texts.get(j)));
                     if (s >= t) {
                         rep[j] = i;
                         sim[j] = (float) s;
@@ -176,7 +181,8 @@ public final class NearDuplicates {
         Arrays.fill(stamp, -1);
         double t = config.threshold();
         for (int i = 0; i < n; i++) {
-            if (role[i] != 1 || shingles[i].length == 0) continue;
+            if (role[i] != 1 || empty(i)) continue;
+            long[] mine = null;
             int best = -1;
             double bestSim = -1;
             for (int b = 0; b < bands; b++) {
@@ -189,7 +195,8 @@ public final class NearDuplicates {
                     int j = (int) keys[q];
                     if (role[j] != 0 || stamp[j] == i) continue;
                     stamp[j] = i;
-                    double s = Shingler.jaccard(shingles[i], shingles[j]);
+                    if (mine == null) mine = shingler.shingles(texts.get(i));
+                    double s = Shingler.jaccard(mine, shingler.shingles(texts.get(j)));
                     if (s >= t && (s > bestSim || s == bestSim && j < best)) {
                         best = j;
                         bestSim = s;

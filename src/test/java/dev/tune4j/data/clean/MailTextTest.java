@@ -99,4 +99,13 @@ class MailTextTest {
                 + "--0-1234567890-1033585384=:37424\nmore text\n-- \nsignature\n";
         assertEquals("real text\nmore text\n-- \nsignature\n", MailText.toText(mail, false));
     }
+
+    @Test
+    void anAttachedWebPageCountsAsText() {
+        String page = Base64.getMimeEncoder().encodeToString("<html><body><p>Dear Sir, our offer.</p></body></html>".getBytes(StandardCharsets.ISO_8859_1));
+        String mail = "From: a@b.c\nSubject: x\nContent-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\n\n--B\n"
+                + "Content-Type: application/octet-stream; name=\"offer.htm\"\nContent-Transfer-Encoding: base64\n"
+                + "Content-Disposition: attachment; filename=\"offer.htm\"\n\n" + page + "\n--B\nContent-Type: application/octet-stream; name=\"x.exe\"\n\nMZ\n--B--\n";
+        assertEquals("<html><body><p>Dear Sir, our offer.</p></body></html>", MailText.toText(mail, false));
+    }
 }
