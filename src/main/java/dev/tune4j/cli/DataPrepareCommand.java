@@ -31,10 +31,13 @@ import java.util.concurrent.Callable;
 @Command(name = "prepare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Turn raw files into a clean, deduplicated, validated, split data set, and say what was done to every row.",
                 "Writes train/validation/test.jsonl, labels.json (classification), rejects.jsonl, dataset.json, data-report.json and data-report.html.",
-                "Exit status: 0 done, 1 bad input, 2 leakage found with --fail-on-leakage."},
+                "Exit status: 0 done, 1 bad input, 2 bad usage, 3 leakage found with --fail-on-leakage."},
         footer = {"", "Rules that --disable takes: mail, html, unicode_nfc, control_chars, whitespace, empty, missing_response, "
                 + "exact_duplicates, near_duplicates, leakage.", "Options can also be read from a file: tune4j data prepare @options.txt"})
 public final class DataPrepareCommand implements Callable<Integer> {
+
+    /** Exit status when --fail-on-leakage finds leaks (picocli uses 2 for usage errors). */
+    public static final int LEAKAGE_EXIT = 3;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -112,7 +115,7 @@ public final class DataPrepareCommand implements Callable<Integer> {
 
     @Option(names = "--seed", defaultValue = "42") long seed;
 
-    @Option(names = "--fail-on-leakage", description = "Exit with status 2 when a validation or test row repeats a training row.")
+    @Option(names = "--fail-on-leakage", description = "Exit with status 3 when a validation or test row repeats a training row.")
     boolean failOnLeakage;
 
     @Option(names = "--json", description = "Print the summary as one JSON object.")
@@ -154,7 +157,7 @@ public final class DataPrepareCommand implements Callable<Integer> {
             err.println("tune4j: leakage: " + res.leaks.size() + " validation/test rows repeat a training row (see "
                     + cfg.out.resolve("data-report.html") + ")");
             err.flush();
-            return 2;
+            return LEAKAGE_EXIT;
         }
         return 0;
     }

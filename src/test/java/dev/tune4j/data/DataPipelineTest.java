@@ -176,6 +176,18 @@ class DataPipelineTest {
         cfg.fields = Map.of();
         PrepareResult c = DataPipeline.run(cfg);
         assertEquals(Schema.CHAT, c.mapping.schema);
+
+        Path pref = dir.resolve("pref.jsonl");
+        Files.write(pref, List.of(
+                "{\"prompt\": \"2+2?\", \"chosen\": \"4\", \"rejected\": \"5\"}",
+                "{\"prompt\": \"Capital of France?\", \"chosen\": \"Paris\", \"rejected\": \"\"}"));
+        cfg.inputs = List.of(pref);
+        PrepareResult p = DataPipeline.run(cfg);
+        assertEquals(Schema.PREFERENCE, p.mapping.schema);
+        assertEquals(1, p.count("missing_response"));
+        assertEquals("{\"prompt\":\"2+2?\",\"chosen\":\"4\",\"rejected\":\"5\"}",
+                dev.tune4j.report.Json.line(p.kept.get(0).toJson().without("meta")));
+        cfg.inputs = List.of(chat);
         assertEquals(1, c.count("missing_response"));
         assertEquals(1, c.count("missing_field"), "the ShareGPT row lacks 'messages' once the mapping is fixed");
     }

@@ -48,7 +48,7 @@ class LeakageCheckTest {
         Path out = dir.resolve("nodedup");
         int code = Main.execute("data", "prepare", "--input", in.toString(), "--out", out.toString(), "--no-dedup",
                 "--split", "0.6/0.2/0.2", "--fail-on-leakage", "--json");
-        assertEquals(2, code, "--fail-on-leakage fails the run");
+        assertEquals(3, code, "--fail-on-leakage fails the run (status 3; 2 is a usage error)");
 
         List<JsonNode> train = Prepared.split(out, "train");
         List<String> trainTexts = Prepared.texts(train);
