@@ -28,16 +28,16 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench-dedup", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Near-duplicate detection throughput on generated rows (10-100 words, Zipf vocabulary) with planted",
-                "near and exact copies: MinHash + LSH + exact verification, timed per run, median reported.",
+        description = {"Near-duplicate detection throughput (MinHash + LSH + exact verification) on generated rows.",
+                "Rows of 10-100 words from a Zipf vocabulary, with planted near and exact copies; timed per run, median reported.",
                 "Also checks the result: every dropped row at or above the threshold against a kept representative,",
                 "and the share of planted copies at or above the threshold that were found (recall)."})
 public final class DataBenchDedupCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--rows", defaultValue = "1000000") int rows;
-    @Option(names = "--runs", defaultValue = "3") int runs;
+    @Option(names = "--rows", defaultValue = "1000000", description = "Rows to generate (default ${DEFAULT-VALUE}).") int rows;
+    @Option(names = "--runs", defaultValue = "3", description = "Timed runs (default ${DEFAULT-VALUE}).") int runs;
     @Option(names = "--near-share", defaultValue = "0.1", description = "Share of rows that are edited copies (default ${DEFAULT-VALUE}).") double nearShare;
     @Option(names = "--exact-share", defaultValue = "0.02", description = "Share of rows that are unedited copies (default ${DEFAULT-VALUE}).") double exactShare;
     @Option(names = "--threshold", defaultValue = "0.8") double threshold;

@@ -30,7 +30,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "prepare", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Turn raw files into a clean, deduplicated, validated, split data set, and say what was done to every row.",
-                "Writes train/validation/test.jsonl, labels.json (classification), rejects.jsonl, dataset.json, data-report.json and data-report.html.",
+                "Writes train/validation/test.jsonl, labels.json (classification), rejects.jsonl, leakage.jsonl, dataset.json,",
+                "data-report.json and data-report.html (layout: docs/data-format.md).",
                 "Exit status: 0 done, 1 bad input, 2 bad usage, 3 leakage found with --fail-on-leakage."},
         footer = {"", "Rules that --disable takes: mail, html, unicode_nfc, control_chars, whitespace, empty, missing_response, "
                 + "exact_duplicates, near_duplicates, leakage.", "Options can also be read from a file: tune4j data prepare @options.txt"})
@@ -74,10 +75,10 @@ public final class DataPrepareCommand implements Callable<Integer> {
     @Option(names = "--mail-keep-subject", description = "Keep an e-mail's Subject as the first line of its text.")
     boolean keepSubject;
 
-    @Option(names = "--min-chars", defaultValue = "0", paramLabel = "N") int minChars;
-    @Option(names = "--max-chars", paramLabel = "N") Integer maxChars;
-    @Option(names = "--min-tokens", defaultValue = "0", paramLabel = "N") int minTokens;
-    @Option(names = "--max-tokens", paramLabel = "N") Integer maxTokens;
+    @Option(names = "--min-chars", defaultValue = "0", paramLabel = "N", description = "Reject rows with fewer characters (all text of the row).") int minChars;
+    @Option(names = "--max-chars", paramLabel = "N", description = "Reject rows with more characters.") Integer maxChars;
+    @Option(names = "--min-tokens", defaultValue = "0", paramLabel = "N", description = "Reject rows with fewer tokens (see --tokenizer).") int minTokens;
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Reject rows with more tokens.") Integer maxTokens;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
             description = "tokenizer.json (or a folder with one) of the target model, for token lengths (default: an approximation).")
@@ -100,7 +101,7 @@ public final class DataPrepareCommand implements Callable<Integer> {
     @Option(names = "--shingle", defaultValue = "word:3", paramLabel = "UNIT:N", description = "Shingles: word:N or char:N (default: ${DEFAULT-VALUE}).")
     String shingle;
 
-    @Option(names = "--minhash-perm", defaultValue = "128", paramLabel = "K") int numPerm;
+    @Option(names = "--minhash-perm", defaultValue = "128", paramLabel = "K", description = "MinHash functions (default: ${DEFAULT-VALUE}).") int numPerm;
     @Option(names = "--lsh-bands", defaultValue = "0", paramLabel = "B", description = "LSH bands (default: chosen from the threshold).") int bands;
 
     @Option(names = "--split", defaultValue = "0.8/0.1/0.1", paramLabel = "SPEC",
@@ -113,7 +114,7 @@ public final class DataPrepareCommand implements Callable<Integer> {
     @Option(names = "--split-key", paramLabel = "FIELD", description = "Rows with the same value of FIELD always land in the same split.")
     String splitKey;
 
-    @Option(names = "--seed", defaultValue = "42") long seed;
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "N", description = "Seed of the split and the MinHash functions (default: ${DEFAULT-VALUE}).") long seed;
 
     @Option(names = "--fail-on-leakage", description = "Exit with status 3 when a validation or test row repeats a training row.")
     boolean failOnLeakage;

@@ -54,4 +54,22 @@ class MinHashTest {
             assertTrue(MinHash.candidateProbability(t, b[0], b[1]) >= 1 - 1e-4, "recall at " + t);
         }
     }
+
+    @Test
+    void vectorSignatureEqualsTheScalarDefinitionForOddSizes() {
+        SplittableRandom r = new SplittableRandom(9);
+        for (int perms : new int[] {1, 7, 16, 37, 128}) {
+            MinHash mh = new MinHash(perms, 3);
+            long[] set = new long[1 + r.nextInt(50)];
+            for (int i = 0; i < set.length; i++) set[i] = r.nextLong();
+            int[] sig = new int[perms];
+            mh.signature(set, sig);
+            SplittableRandom seeds = new SplittableRandom(3);
+            for (int k = 0; k < perms; k++) {
+                int seed = seeds.nextInt(), min = Integer.MAX_VALUE;
+                for (long s : set) min = Math.min(min, MinHash.fmix32((int) (s ^ (s >>> 32)) ^ seed));
+                assertEquals(min, sig[k], "perms " + perms + " function " + k);
+            }
+        }
+    }
 }
