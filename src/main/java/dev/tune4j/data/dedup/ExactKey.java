@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Locale;
 
 /**
  * The key two rows must share to be exact duplicates: the first 128 bits of the SHA-256 of the
@@ -24,21 +23,35 @@ public record ExactKey(long hi, long lo) {
         return new ExactKey(d.getLong(), d.getLong());
     }
 
-    /** Lower case, whitespace runs collapsed to one space, trimmed. */
+    /** Lower case (code point by code point), whitespace runs collapsed to one space, trimmed. */
     public static String normalise(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
+        int len = s.length();
+        char[] out = new char[len];
+        int n = 0;
         boolean space = false;
-        for (int i = 0; i < s.length(); i++) {
+        for (int i = 0; i < len; i++) {
             char c = s.charAt(i);
-            if (Character.isWhitespace(c) || Character.isSpaceChar(c)) {
-                space = !sb.isEmpty();
+            if (c < 0x80) {
+                if (c == ' ' || c >= 0x09 && c <= 0x0D || c >= 0x1C && c <= 0x1F) {
+                    space = n > 0;
+                    continue;
+                }
+                if (space) out[n++] = ' ';
+                space = false;
+                out[n++] = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
                 continue;
             }
-            if (space) sb.append(' ');
+            int cp = s.codePointAt(i);
+            if (Character.isWhitespace(cp) || Character.isSpaceChar(cp)) {
+                space = n > 0;
+                continue;
+            }
+            if (space) out[n++] = ' ';
             space = false;
-            sb.append(c);
+            n += Character.toChars(Character.toLowerCase(cp), out, n);
+            i += Character.charCount(cp) - 1;
         }
-        return sb.toString().toLowerCase(Locale.ROOT);
+        return new String(out, 0, n);
     }
 
     public String hex() {
