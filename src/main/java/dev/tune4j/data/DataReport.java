@@ -66,7 +66,9 @@ public final class DataReport {
         r.put("lengths", lengths);
 
         Map<String, Object> dup = new LinkedHashMap<>();
-        dup.put("key", cfg.dedupSide.name().toLowerCase() + " side, lower-cased, whitespace collapsed, SHA-256");
+        String side = res.mapping.schema == Schema.TEXT || res.mapping.schema == Schema.CLASSIFICATION ? "the text"
+                : cfg.dedupSide == Schema.Side.BOTH ? "prompt and response" : "the " + cfg.dedupSide.name().toLowerCase() + " side";
+        dup.put("key", side + ", lower-cased, whitespace collapsed, SHA-256");
         dup.put("exact", clusters(res.exactClusters, res.count("exact_duplicates"), cfg.reportExamples));
         Map<String, Object> near = clusters(res.nearClusters, res.count("near_duplicates"), cfg.reportExamples);
         near.put("threshold", cfg.near.threshold());
