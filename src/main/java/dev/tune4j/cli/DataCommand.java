@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Data preparation: clean, deduplicate, validate, split.",
-        subcommands = {DataPrepareCommand.class})
+        subcommands = {DataPrepareCommand.class, DataBenchDedupCommand.class})
 public final class DataCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,64 @@
+package dev.tune4j.data;
+
+import dev.tune4j.data.input.Inputs;
+
+import java.util.List;
+import java.util.Map;
+
+/** What {@link DataPipeline#run} produced and decided, for the writer, the report and tests. */
+public final class PrepareResult {
+
+    /** One rule's effect: rows in and out, and rows it changed (cleaning) or dropped (filters, duplicates). */
+    public record RuleStat(String rule, String stage, String kind, boolean enabled, long rowsIn, long rowsOut, long affected) {}
+
+    /** Per input file: rows read and rejected while reading. */
+    public record InputStat(String file, String format, long records, long rejected, String skipped, String error) {}
+
+    /** A group of rows the deduplication treated as one: the kept row and the rows it replaced. */
+    public record Cluster(Example kept, List<Example> members, List<Double> similarity, boolean conflicting) {}
+
+    /** A validation or test row that repeats a training row. */
+    public record Leak(String split, Example row, Example trainRow, String kind, double similarity) {}
+
+    public SchemaMapping mapping;
+    public List<Inputs.InputFile> files;
+    public List<InputStat> inputs;
+    public long rowsIn;
+    public List<RuleStat> rules;
+    /** Rule name -> rows it dropped (filters, duplicates, read errors) or changed (cleaning rules). */
+    public Map<String, Long> counts;
+    public List<Reject> rejects;
+
+    /** The kept rows in input order, and their split (0 train, 1 validation, 2 test). */
+    public List<Example> kept;
+    public int[] split;
+
+    public Histogram charsBefore, charsAfter, tokensBefore, tokensAfter;
+
+    public List<Cluster> exactClusters;
+    public List<Cluster> nearClusters;
+    public List<Cluster> conflicts;
+    public long conflictRows;
+    public long nearCandidatePairs;
+    public int nearBands, nearRowsPerBand;
+
+    public List<Leak> leaks;
+    public boolean leakageChecked;
+    public long splitKeyMissing;
+
+    public Map<String, Double> seconds;
+
+    public long rowsOut() {
+        return kept.size();
+    }
+
+    public int splitSize(int s) {
+        int c = 0;
+        for (int v : split) if (v == s) c++;
+        return c;
+    }
+
+    public long count(String rule) {
+        return counts.getOrDefault(rule, 0L);
+    }
+}
