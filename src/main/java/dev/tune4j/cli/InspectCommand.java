@@ -74,6 +74,11 @@ public final class InspectCommand implements Callable<Integer> {
         f.put("attention", c.causal ? "causal" : "bidirectional");
         f.put("lm_head", c.lmHead);
         f.put("tied_embeddings", c.lmHead && c.tieEmbeddings);
+        java.util.List<String> labels = m.labels();
+        if (!labels.isEmpty()) {
+            f.put("num_labels", labels.size());
+            f.put("labels", labels);
+        }
         Tokenizer t = m.tokenizer();
         f.put("tokenizer", t != null);
         if (t != null) {

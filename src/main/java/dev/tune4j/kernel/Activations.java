@@ -7,7 +7,7 @@ import static dev.tune4j.kernel.VMath.F;
 import static dev.tune4j.kernel.VMath.L;
 
 /**
- * Pointwise activations and their derivatives, and SwiGLU (silu(gate) * up) fused. Backward
+ * Pointwise activations (GELU, SiLU, tanh) and their derivatives, and SwiGLU (silu(gate) * up) fused. Backward
  * kernels recompute from the saved input rather than keep an extra activation-sized buffer.
  */
 public final class Activations {
@@ -19,7 +19,9 @@ public final class Activations {
         /** 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): torch approximate='tanh', as in GPT-2. */
         GELU_TANH,
         /** x * sigmoid(x). */
-        SILU
+        SILU,
+        /** tanh(x): BERT's pooler. */
+        TANH
     }
 
     private static final FloatVector ONE = FloatVector.broadcast(F, 1f);
@@ -61,6 +63,12 @@ public final class Activations {
                     v.mul(VMath.sigmoid(v)).intoArray(y, i, m);
                 }
             };
+            case TANH -> (s, e) -> {
+                for (int i = s; i < e; i += L) {
+                    VectorMask<Float> m = F.indexInRange(i, e);
+                    VMath.tanh(FloatVector.fromArray(F, x, i, m)).intoArray(y, i, m);
+                }
+            };
         });
     }
 
@@ -94,6 +102,14 @@ public final class Activations {
                     FloatVector v = FloatVector.fromArray(F, x, i, m);
                     FloatVector sg = VMath.sigmoid(v);
                     FloatVector d = v.fma(ONE.sub(sg), ONE).mul(sg);                   // s (1 + x (1 - s))
+                    d.fma(FloatVector.fromArray(F, dy, i, m), FloatVector.fromArray(F, dx, i, m)).intoArray(dx, i, m);
+                }
+            };
+            case TANH -> (s, e) -> {
+                for (int i = s; i < e; i += L) {
+                    VectorMask<Float> m = F.indexInRange(i, e);
+                    FloatVector t = VMath.tanh(FloatVector.fromArray(F, x, i, m));
+                    FloatVector d = t.neg().fma(t, ONE);                                // 1 - t^2, rounded once
                     d.fma(FloatVector.fromArray(F, dy, i, m), FloatVector.fromArray(F, dx, i, m)).intoArray(dx, i, m);
                 }
             };

@@ -1,6 +1,8 @@
 package dev.tune4j.model;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tune4j.nn.Module;
+import dev.tune4j.nn.Transformer;
 import dev.tune4j.nn.TransformerConfig;
 
 import java.util.List;
@@ -22,7 +24,15 @@ public interface ModelFamily {
 
     TransformerConfig config(HfConfig hf);
 
-    /** The checkpoint-to-engine name mapping for a model of this config. */
+    /**
+     * The module a checkpoint of this config loads into: the {@link Transformer} itself, or a task
+     * model holding it (e.g. BERT's sequence classifier); {@link #weights} names its parameters.
+     */
+    default Module build(TransformerConfig config, HfConfig hf) {
+        return new Transformer(config);
+    }
+
+    /** The checkpoint-to-engine name mapping for a model of this config (parameter names of {@link #build}'s module). */
     List<WeightRule> weights(TransformerConfig config, HfConfig hf);
 
     /** A config.json for saving (starts from the loaded one when there was one). */

@@ -79,8 +79,8 @@ public final class ModelLoader {
 
     /**
      * Opens the model: reads its config, maps or reads its weights, checks every tensor the family
-     * needs is there, loads the tokenizer; the transformer itself is built on first
-     * {@link PretrainedModel#model()} (so describing a large model costs no memory).
+     * needs is there, loads the tokenizer; the module itself is built on first
+     * {@link PretrainedModel#module()} or {@link PretrainedModel#model()} (so describing a large model costs no memory).
      */
     public static PretrainedModel open(String spec, Options options) throws IOException {
         if (spec == null || spec.isBlank()) throw new IllegalArgumentException("no model given");

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tune4j.autograd.Parameter;
 import dev.tune4j.io.MappedFiles;
 import dev.tune4j.io.SafetensorsWriter;
+import dev.tune4j.model.bert.BertClassifier;
+import dev.tune4j.nn.Module;
 import dev.tune4j.nn.Transformer;
 import dev.tune4j.nn.TransformerConfig;
 import dev.tune4j.report.Json;
@@ -30,7 +32,9 @@ import java.util.stream.Stream;
 
 /**
  * A pre-trained model as loaded by {@link ModelLoader}: its family and configs, the weights it
- * came with, the tokenizer found beside it, and the {@link Transformer} built from them. Owns the
+ * came with, the tokenizer found beside it, and the module built from them: the family decides
+ * ({@link ModelFamily#build}) whether that is the {@link Transformer} itself or a task model around
+ * it, such as a {@link BertClassifier} for BertForSequenceClassification. Owns the
  * memory-mapped checkpoint: weights kept in their stored layout are views of the mapped files,
  * valid until {@link #close()}.
  */
@@ -46,7 +50,7 @@ public final class PretrainedModel implements AutoCloseable {
     private final Map<String, byte[]> tokenizerFiles;
     private final List<Path> sourceFiles;
     private final List<AutoCloseable> resources;
-    private Transformer model;
+    private Module module;
     private boolean closed;
 
     PretrainedModel(String spec, ModelFamily family, HfConfig hfConfig, TransformerConfig config, TensorSource weights,
@@ -111,7 +115,7 @@ public final class PretrainedModel implements AutoCloseable {
 
     /** Parameters the model has: the elements of every tensor its weight rules load (without building it). */
     public long parameterCount() {
-        if (model != null) return model.parameterCount();
+        if (module != null) return module.parameterCount();
         Map<String, String> originals = originalNames();
         long n = 0;
         for (WeightRule r : rules) n += weights.get(originals.get(r.hfName())).numel();
@@ -130,24 +134,46 @@ public final class PretrainedModel implements AutoCloseable {
     }
 
     /**
-     * The transformer with the pre-trained weights, built on first call. Tensors in the stored
-     * layout stay memory-mapped (F16/BF16 are upcast as kernels read them); make parameters you
-     * train heap copies with {@link WeightMapper#materializeTrainable}.
+     * The module with the pre-trained weights, built on first call: the {@link Transformer}, or the
+     * task model holding it ({@link BertClassifier}). Tensors in the stored layout stay
+     * memory-mapped (F16/BF16 are upcast as kernels read them); make parameters you train heap
+     * copies with {@link WeightMapper#materializeTrainable}.
      */
-    public synchronized Transformer model() {
+    public synchronized Module module() {
         requireOpen();
-        if (model == null) {
-            Transformer t = new Transformer(config);
-            t.train(false);
-            WeightMapper.load(t, rules, family, weights);
-            model = t;
+        if (module == null) {
+            Module m = family.build(config, hfConfig);
+            m.train(false);
+            WeightMapper.load(m, rules, family, weights);
+            module = m;
         }
-        return model;
+        return module;
+    }
+
+    /** The transformer with the pre-trained weights: the module itself, or a task model's encoder. */
+    public Transformer model() {
+        return switch (module()) {
+            case Transformer t -> t;
+            case BertClassifier c -> c.encoder;
+            default -> throw new IllegalStateException(spec + ": " + module.getClass().getSimpleName() + " holds no known transformer");
+        };
+    }
+
+    /** The model as a sequence classifier (BertForSequenceClassification), or an error naming its architecture. */
+    public BertClassifier classifier() {
+        if (module() instanceof BertClassifier c) return c;
+        throw new IllegalArgumentException(spec + ": architecture " + hfConfig.architecture() + " has no sequence classification head"
+                + " (expected " + BertClassifier.ARCHITECTURE + ")");
+    }
+
+    /** A classification head's class names in id order (config.json's id2label); empty for other models. Builds nothing. */
+    public List<String> labels() {
+        return BertClassifier.ARCHITECTURE.equals(hfConfig.architecture()) ? BertClassifier.labelsOf(hfConfig) : List.of();
     }
 
     /** The model's current weights under the checkpoint's names (original spelling kept, e.g. a "bert." prefix). */
     public Map<String, Tensor> exportWeights() {
-        Map<String, Tensor> byRule = WeightMapper.export(model(), rules);
+        Map<String, Tensor> byRule = WeightMapper.export(module(), rules);
         Map<String, String> originals = originalNames();
         Map<String, Tensor> out = new LinkedHashMap<>();
         byRule.forEach((name, t) -> out.put(originals.getOrDefault(name, name), t));
@@ -281,5 +307,5 @@ public final class PretrainedModel implements AutoCloseable {
     }
 
     /** Parameters by engine name, for tests and tools. */
-    public Map<String, Parameter> namedParameters() { return model().namedParameters(); }
+    public Map<String, Parameter> namedParameters() { return module().namedParameters(); }
 }

@@ -81,6 +81,43 @@ class VMathTest {
     }
 
     @Test
+    void tanhIsWithinTwoUlpFromTinyToSaturatedArguments() {
+        // a linear sweep over [-12, 12] plus a geometric one down to 1e-30, where x + x^3 P must still give x
+        int n = 200_001;
+        float[] x = new float[2 * n];
+        for (int i = 0; i < n; i++) x[i] = -12f + 24f * i / (n - 1);
+        for (int i = 0; i < n; i++) x[n + i] = (float) Math.pow(10, -30 + 30.0 * i / (n - 1));
+        float[] y = map(x, VMath::tanh);
+        double worst = 0;
+        for (int i = 0; i < x.length; i++) worst = Math.max(worst, ulps(y[i], Math.tanh(x[i])));
+        System.out.println("VMATH tanh max ulp error " + worst);
+        assertTrue(worst <= 2, "tanh max error " + worst + " ulp");
+    }
+
+    @Test
+    void tanhIsOddAndHandlesSpecialValues() {
+        float[] x = {0f, -0f, 9.5f, -9.5f, 50f, 1e30f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.MIN_VALUE};
+        float[] y = map(x, VMath::tanh);
+        assertEquals(Float.floatToRawIntBits(0f), Float.floatToRawIntBits(y[0]));
+        assertEquals(Float.floatToRawIntBits(-0f), Float.floatToRawIntBits(y[1]));
+        assertEquals(1f, y[2]);
+        assertEquals(-1f, y[3]);
+        assertEquals(1f, y[4]);
+        assertEquals(1f, y[5]);
+        assertEquals(1f, y[6]);
+        assertEquals(-1f, y[7]);
+        assertTrue(Float.isNaN(y[8]));
+        assertEquals(Float.MIN_VALUE, y[9]);
+        float[] pos = new float[1001], neg = new float[1001];
+        for (int i = 0; i < pos.length; i++) {
+            pos[i] = (float) Math.sin(i * 0.53) * 4f;
+            neg[i] = -pos[i];
+        }
+        float[] yp = map(pos, VMath::tanh), yn = map(neg, VMath::tanh);
+        for (int i = 0; i < pos.length; i++) assertEquals(Float.floatToRawIntBits(-yp[i]), Float.floatToRawIntBits(yn[i]), "tanh(" + pos[i] + ")");
+    }
+
+    @Test
     void aLanesResultDoesNotDependOnItsPositionOrTheMask() {
         float[] x = new float[3 * L + 5];
         for (int i = 0; i < x.length; i++) x[i] = (float) Math.sin(i * 0.37) * 20f;

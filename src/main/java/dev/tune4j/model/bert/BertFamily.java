@@ -5,7 +5,9 @@ import dev.tune4j.autograd.ops.GeluOp;
 import dev.tune4j.model.HfConfig;
 import dev.tune4j.model.ModelFamily;
 import dev.tune4j.model.WeightRule;
+import dev.tune4j.nn.Module;
 import dev.tune4j.nn.Norm;
+import dev.tune4j.nn.Transformer;
 import dev.tune4j.nn.TransformerConfig;
 import dev.tune4j.report.Json;
 
@@ -17,6 +19,10 @@ import java.util.Set;
  * BERT encoders (all-MiniLM-L6-v2, bge-small, e5-small, BertForSequenceClassification): post-norm
  * LayerNorm, GELU (erf), learned positions, token types, bidirectional attention with padding masks.
  * Checkpoints name tensors with or without a "bert." prefix; old ones call LayerNorm weights gamma/beta.
+ *
+ * <p>The architecture decides the module: {@code BertForSequenceClassification} builds a
+ * {@link BertClassifier} (encoder + pooler + classifier, all loaded and exported); every other
+ * architecture builds the bare encoder, a {@link Transformer}, and leaves pooler and heads unused.
  */
 public final class BertFamily implements ModelFamily {
 
@@ -61,7 +67,30 @@ public final class BertFamily implements ModelFamily {
         return c.validate();
     }
 
+    /** A {@link BertClassifier} for BertForSequenceClassification, else the encoder alone. */
+    @Override
+    public Module build(TransformerConfig c, HfConfig hf) {
+        return isSequenceClassifier(hf) ? BertClassifier.fromConfig(c, hf) : new Transformer(c);
+    }
+
+    public static boolean isSequenceClassifier(HfConfig hf) {
+        return hf != null && BertClassifier.ARCHITECTURE.equals(hf.architecture());
+    }
+
     public List<WeightRule> weights(TransformerConfig c, HfConfig hf) {
+        List<WeightRule> encoder = encoderWeights(c);
+        if (!isSequenceClassifier(hf)) return encoder;
+        // BertClassifier holds the encoder as its child "encoder"; the head sits beside it.
+        List<WeightRule> r = new ArrayList<>();
+        for (WeightRule w : encoder) r.add(WeightRule.same(w.hfName(), "encoder." + w.ours().getFirst()));
+        r.add(WeightRule.same("pooler.dense.weight", "pooler.weight"));
+        r.add(WeightRule.same("pooler.dense.bias", "pooler.bias"));
+        r.add(WeightRule.same("classifier.weight", "classifier.weight"));
+        r.add(WeightRule.same("classifier.bias", "classifier.bias"));
+        return r;
+    }
+
+    private static List<WeightRule> encoderWeights(TransformerConfig c) {
         List<WeightRule> r = new ArrayList<>();
         r.add(WeightRule.same("embeddings.word_embeddings.weight", "embed.weight"));
         r.add(WeightRule.same("embeddings.position_embeddings.weight", "pos_embed.weight"));
@@ -93,7 +122,7 @@ public final class BertFamily implements ModelFamily {
 
     public boolean ignorable(String hfName) {
         String n = canonicalName(hfName);
-        // The pooler and MLM head are not part of the encoder; the sequence classifier loads them itself.
+        // Not part of the encoder; a BertClassifier's rules load pooler and classifier (used tensors are never asked about).
         return n.startsWith("pooler.") || n.startsWith("cls.") || n.startsWith("classifier.") || n.equals("embeddings.position_ids");
     }
 

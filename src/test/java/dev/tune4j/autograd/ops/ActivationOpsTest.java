@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 import static dev.tune4j.autograd.ops.OpTesting.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** GeluOp (erf, tanh), SiluOp, SwiGluOp. */
+/** GeluOp (erf, tanh), SiluOp, SwiGluOp, TanhOp. */
 class ActivationOpsTest {
 
     static Stream<int[]> shapes() {
@@ -74,6 +74,14 @@ class ActivationOpsTest {
         assertClose(want, y, 1e-6, 1e-30, "swiglu");
     }
 
+    @Test
+    void tanhMatchesFloat64() {
+        Var x = sweep(-20f, 20f, 100_001);
+        double worst = maxRelError(x, TanhOp.apply(x), Math::tanh, 1e-30);
+        System.out.println("tanh max relative error vs float64 reference: " + worst);
+        assertTrue(worst < 2.5e-7, "tanh max relative error " + worst);
+    }
+
     @ParameterizedTest
     @MethodSource("shapes")
     void backwardsPassGradCheck(int[] shape) {
@@ -82,6 +90,7 @@ class ActivationOpsTest {
         gradCheck("GeluOp(tanh)", List.of(x), in -> GeluOp.apply(in.get(0), GeluOp.Kind.TANH));
         gradCheck("SiluOp", List.of(x), in -> SiluOp.apply(in.get(0)));
         gradCheck("SwiGluOp", List.of(g, u), in -> SwiGluOp.apply(in.get(0), in.get(1)));
+        gradCheck("TanhOp", List.of(x), in -> TanhOp.apply(in.get(0)));
     }
 
     @Test
@@ -91,6 +100,10 @@ class ActivationOpsTest {
             Var x = new Var(Tensor.of(v.clone(), v.length), true);
             gradCheck("GeluOp(" + k.name().toLowerCase() + ")", List.of(x), in -> GeluOp.apply(in.get(0), k));
         }
+        // across the switch from the polynomial to the exp form at |x| = 0.625, and into saturation
+        float[] t = {-4f, -2f, -0.7f, -0.63f, -0.62f, -0.3f, 0.01f, 0.62f, 0.63f, 0.7f, 1.5f, 3f};
+        Var x = new Var(Tensor.of(t, t.length), true);
+        gradCheck("TanhOp", List.of(x), in -> TanhOp.apply(in.get(0)), 1e-3, 2e-3, 200);
     }
 
     @Test
@@ -115,6 +128,7 @@ class ActivationOpsTest {
         Var x = param(1, 2f, 128, 1000), u = param(2, 1f, 128, 1000);
         for (GeluOp.Kind k : GeluOp.Kind.values()) assertDeterministic(List.of(x), in -> GeluOp.apply(in.get(0), k));
         assertDeterministic(List.of(x), in -> SiluOp.apply(in.get(0)));
+        assertDeterministic(List.of(x), in -> TanhOp.apply(in.get(0)));
         assertDeterministic(List.of(x, u), in -> SwiGluOp.apply(in.get(0), in.get(1)));
     }
 }
