@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * Single-precision matrix multiply for every layout the engine needs:
@@ -60,13 +61,13 @@ public final class Gemm {
 
     /** Packing buffers of one thread, grown on demand and reused across calls. */
     private static final class Workspace {
-        float[] a = new float[0];
-        float[] b = new float[0];
+        final float[][] a = {new float[0], new float[0]};
+        final float[][] b = {new float[0], new float[0]};
         float[] rows = new float[0];
         final float[] tile = new float[MR * NR];
 
-        float[] a(int size) { return a.length >= size ? a : (a = new float[size]); }
-        float[] b(int size) { return b.length >= size ? b : (b = new float[size]); }
+        float[] a(int i, int size) { return a[i].length >= size ? a[i] : (a[i] = new float[size]); }
+        float[] b(int i, int size) { return b[i].length >= size ? b[i] : (b[i] = new float[size]); }
         float[] rows(int size) { return rows.length >= size ? rows : (rows = new float[size]); }
     }
 
@@ -118,7 +119,8 @@ public final class Gemm {
         int threads = Parallel.threads(), mPanels = ceilDiv(m, MR), nPanels = ceilDiv(n, NR);
         boolean parallel = threads > 1 && 2L * m * n * k >= MIN_PARALLEL_FLOPS;
         if (parallel && mPanels >= 2 * threads) {
-            splitRows(call);
+            Schedule schedule = new Schedule(call, threads);
+            Parallel.forRange(threads, 1, (s, e) -> schedule.work());
         } else if (parallel && nPanels >= 2) {
             Parallel.forRange(nPanels, 1, (s, e) -> columns(call, s * NR, Math.min(n, e * NR)));
         } else {
@@ -127,47 +129,115 @@ public final class Gemm {
     }
 
     /**
-     * Many rows: for each block, all threads pack B (and, on the first column block, A) together,
-     * then split the rows of C between them.
+     * Many rows: the whole product as one list of work units, handed out in order to the pool's
+     * threads as they become free, in a single fork-join (waking a parked worker costs tens of
+     * microseconds, too much to pay twice per block).
+     *
+     * <p>The blocks run in the order (row block, K block, column block). Each block's units are
+     * first its packing (B panels in groups; on the first column block of a K block also the A
+     * panels), then one sweep per row panel. Packing goes to one of two buffers, so a thread can
+     * pack the next block while another finishes sweeping the current one. A unit waits (spinning)
+     * only for units before it in the list: the packing it reads, the sweeps of two blocks ago
+     * that read the buffer it is about to overwrite, and the previous K block's sweep of the same
+     * C tiles. Those are already claimed by running threads, so this always makes progress, and
+     * every C tile still sees its K blocks one after another in order.
      */
-    private static void splitRows(Call x) {
-        Workspace ws = WORKSPACE.get();
-        for (int ic = 0; ic < x.m; ic += MC) {
-            int i0 = ic, mc = Math.min(MC, x.m - ic), aPanels = ceilDiv(mc, MR);
-            for (int pc = 0; pc < x.k; pc += KC) {
-                int kc = Math.min(KC, x.k - pc), p0 = pc;
-                float[] pa = ws.a(aPanels * MR * kc);
-                for (int jc = 0; jc < x.n; jc += NC) {
-                    int nc = Math.min(NC, x.n - jc), j0 = jc, bPanels = ceilDiv(nc, NR);
-                    float[] pb = ws.b(bPanels * NR * kc);
-                    // One fork packs B panels [0, bPanels) and then A panels as units past them.
-                    int units = bPanels + (jc == 0 ? aPanels : 0);
-                    // Several panels per grab, so that packing reads rows of A and B in long runs.
-                    shared(units, Math.max(1, units / (4 * Parallel.threads())), (s, e) -> {
-                        if (s < bPanels) packB(x, j0 + s * NR, Math.min(j0 + nc, j0 + Math.min(e, bPanels) * NR), p0, kc, pb, s * NR * kc);
-                        if (e > bPanels) {
-                            int a0 = Math.max(s, bPanels) - bPanels, a1 = e - bPanels;
-                            packA(x, i0 + a0 * MR, Math.min(i0 + mc, i0 + a1 * MR), p0, kc, pa, a0 * MR * kc);
-                        }
-                    });
-                    shared(aPanels, 1, (s, e) ->
-                            sweep(x, i0 + s * MR, Math.min(i0 + mc, i0 + e * MR), j0, nc, p0, kc, pa, s * MR * kc, pb));
-                }
+    private static final class Schedule {
+        final Call x;
+        final int nP, nJ, blocks, rowPanels;
+        final int[] first;                     // first unit of each block; first[blocks] = all units
+        final int[] bGroups, aGroups, sweeps;  // per block: B packing groups, A packing groups, sweeps
+        final int bGrain, aGrain;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicIntegerArray packed, swept; // per block: packing / sweep units finished
+        final AtomicIntegerArray kDone;         // per (column block, row panel): K blocks swept
+        final float[][] pa = new float[2][], pb = new float[2][];
+        volatile boolean failed;
+
+        Schedule(Call x, int threads) {
+            this.x = x;
+            int nI = ceilDiv(x.m, MC);
+            nP = ceilDiv(x.k, KC);
+            nJ = ceilDiv(x.n, NC);
+            blocks = nI * nP * nJ;
+            rowPanels = ceilDiv(x.m, MR);
+            int bPanelsMax = ceilDiv(Math.min(NC, x.n), NR), aPanelsMax = ceilDiv(Math.min(MC, x.m), MR);
+            // A few packing groups per thread: long sequential reads, still shared out evenly.
+            bGrain = Math.max(1, bPanelsMax / (2 * threads));
+            aGrain = Math.max(1, aPanelsMax / (2 * threads));
+            first = new int[blocks + 1];
+            bGroups = new int[blocks];
+            aGroups = new int[blocks];
+            sweeps = new int[blocks];
+            for (int blk = 0; blk < blocks; blk++) {
+                int ii = blk / (nP * nJ), jj = blk % nJ;
+                int aPanels = ceilDiv(Math.min(MC, x.m - ii * MC), MR);
+                bGroups[blk] = ceilDiv(ceilDiv(Math.min(NC, x.n - jj * NC), NR), bGrain);
+                aGroups[blk] = jj == 0 ? ceilDiv(aPanels, aGrain) : 0;
+                sweeps[blk] = aPanels;
+                first[blk + 1] = first[blk] + bGroups[blk] + aGroups[blk] + sweeps[blk];
+            }
+            packed = new AtomicIntegerArray(blocks);
+            swept = new AtomicIntegerArray(blocks);
+            kDone = new AtomicIntegerArray(nJ * rowPanels);
+            Workspace ws = WORKSPACE.get();
+            int kc = Math.min(KC, x.k);
+            for (int i = 0; i < 2; i++) {
+                pa[i] = ws.a(i, roundUp(Math.min(MC, x.m), MR) * kc);
+                pb[i] = ws.b(i, roundUp(Math.min(NC, x.n), NR) * kc);
             }
         }
-    }
 
-    /**
-     * Runs body over [0, n) in pieces of {@code grain} items, handed out to the pool's threads as
-     * they become free. Which thread takes an item varies from run to run, but each item is
-     * computed by one thread in a fixed order, so the result does not: the split only balances
-     * load (on a shared machine one thread may lose its core for a while).
-     */
-    private static void shared(int n, int grain, Parallel.Range body) {
-        AtomicInteger next = new AtomicInteger();
-        Parallel.forRange(Math.min(ceilDiv(n, grain), Parallel.threads()), 1, (s, e) -> {
-            for (int i; (i = next.getAndAdd(grain)) < n; ) body.run(i, Math.min(n, i + grain));
-        });
+        /** One thread's part: take units in order until none are left. */
+        void work() {
+            int blk = 0;
+            try {
+                for (int u; !failed && (u = next.getAndIncrement()) < first[blocks]; ) {
+                    while (u >= first[blk + 1]) blk++;
+                    run(blk, u - first[blk]);
+                }
+            } catch (Throwable t) {
+                failed = true;
+                throw t;
+            }
+        }
+
+        private void run(int blk, int unit) {
+            int ii = blk / (nP * nJ), pp = blk / nJ % nP, jj = blk % nJ, g = blk / nJ;
+            int ic = ii * MC, mc = Math.min(MC, x.m - ic), pc = pp * KC, kc = Math.min(KC, x.k - pc);
+            int jc = jj * NC, nc = Math.min(NC, x.n - jc);
+            float[] a = pa[g % 2], b = pb[blk % 2];
+            if (unit < bGroups[blk]) {
+                // B panels: the sweeps of two blocks ago read this buffer.
+                if (blk >= 2) await(swept, blk - 2, sweeps[blk - 2]);
+                int p0 = unit * bGrain, p1 = Math.min(ceilDiv(nc, NR), p0 + bGrain);
+                packB(x, jc + p0 * NR, Math.min(jc + nc, jc + p1 * NR), pc, kc, b, p0 * NR * kc);
+                packed.incrementAndGet(blk);
+            } else if ((unit -= bGroups[blk]) < aGroups[blk]) {
+                // A panels: every sweep of two K blocks ago read this buffer.
+                for (int old = (g - 2) * nJ; g >= 2 && old < (g - 1) * nJ; old++) await(swept, old, sweeps[old]);
+                int p0 = unit * aGrain, p1 = Math.min(ceilDiv(mc, MR), p0 + aGrain);
+                packA(x, ic + p0 * MR, Math.min(ic + mc, ic + p1 * MR), pc, kc, a, p0 * MR * kc);
+                packed.incrementAndGet(blk);
+            } else {
+                int panel = unit - aGroups[blk], done = jj * rowPanels + ic / MR + panel;
+                await(packed, blk, bGroups[blk] + aGroups[blk]);
+                if (jj > 0) await(packed, g * nJ, bGroups[g * nJ] + aGroups[g * nJ]);
+                await(kDone, done, pp);                // this tile's previous K block
+                int r0 = ic + panel * MR;
+                sweep(x, r0, Math.min(ic + mc, r0 + MR), jc, nc, pc, kc, a, panel * MR * kc, b);
+                kDone.set(done, pp + 1);
+                swept.incrementAndGet(blk);
+            }
+        }
+
+        /** Spins until counts[i] reaches target (work claimed earlier by a running thread). */
+        private void await(AtomicIntegerArray counts, int i, int target) {
+            for (int spins = 0; counts.get(i) < target; spins++) {
+                if (failed) throw new IllegalStateException("Gemm: another thread failed");
+                if ((spins & 1023) == 1023) Thread.yield(); else Thread.onSpinWait();
+            }
+        }
     }
 
     /** Columns [c0, c1) of C (all rows) on the calling thread, packing its own A and B. */
@@ -177,11 +247,11 @@ public final class Gemm {
             int mc = Math.min(MC, x.m - ic);
             for (int pc = 0; pc < x.k; pc += KC) {
                 int kc = Math.min(KC, x.k - pc);
-                float[] pa = ws.a(roundUp(mc, MR) * kc);
+                float[] pa = ws.a(0, roundUp(mc, MR) * kc);
                 packA(x, ic, ic + mc, pc, kc, pa, 0);
                 for (int jc = c0; jc < c1; jc += NC) {
                     int nc = Math.min(NC, c1 - jc);
-                    float[] pb = ws.b(roundUp(nc, NR) * kc);
+                    float[] pb = ws.b(0, roundUp(nc, NR) * kc);
                     packB(x, jc, jc + nc, pc, kc, pb, 0);
                     sweep(x, ic, ic + mc, jc, nc, pc, kc, pa, 0, pb);
                 }

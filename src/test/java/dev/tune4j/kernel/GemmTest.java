@@ -155,14 +155,16 @@ class GemmTest {
     void resultsAreBitwiseIdenticalAcrossRunsAndThreadCounts() {
         int before = Parallel.threads();
         try {
-            // Many rows (split by rows, B packed together) and few rows (split by columns).
-            int[][] shapes = {{20 * MR + 5, 4 * NR + 3, 2 * KC + 11}, {MR / 2, 20 * NR + 1, KC + 300}};
+            // Many rows (shared schedule; several K blocks, several column blocks) and few rows
+            // (split by columns).
+            int[][] shapes = {{20 * MR + 5, 4 * NR + 3, 2 * KC + 11}, {3 * MR + 4, Gemm.NC + NR + 3, 2 * KC + 7},
+                    {MR / 2, 20 * NR + 1, KC + 300}};
             for (int[] s : shapes) {
                 for (int layout = 0; layout < 4; layout++) {
                     boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;
                     Parallel.setThreads(2);
                     float[] first = runFixed(s, ta, tb);
-                    for (int run = 0; run < 3; run++) assertArrayEquals(first, runFixed(s, ta, tb), "2 threads, run " + run);
+                    for (int run = 0; run < 5; run++) assertArrayEquals(first, runFixed(s, ta, tb), "2 threads, run " + run);
                     Parallel.setThreads(1);
                     assertArrayEquals(first, runFixed(s, ta, tb), "1 thread vs 2 threads, " + java.util.Arrays.toString(s));
                 }
