@@ -15,30 +15,37 @@ import jdk.incubator.vector.VectorSpecies;
  * the backward recomputes the probabilities from it, one tile of query rows at a time, so no
  * [B, H, T, S] tensor outlives a call.
  *
- * <p>How the inner loops are vectorised (both register-tiled over four rows, so every vector
- * loaded serves four rows):
+ * <p>How the inner loops are vectorised. None needs a horizontal reduction, which matters for
+ * Dh = 32 (two vectors per dot product, where a reduction costs more than the FMAs), and all are
+ * bitwise reproducible: the Vector API leaves the order of a reduceLanes(ADD) unspecified, so it
+ * may differ between interpreted and compiled code; for the same reason exp is {@link VMath#exp}.
  * <ul>
- *   <li>q·k for a query and all keys ({@link #dots4}): the valid keys of one kv head are gathered
- *       transposed (Dh rows of keys) once per chunk, and the logits of L keys are built with Dh
- *       broadcast FMAs. This needs no horizontal reduction, which matters for Dh = 32 (two
- *       vectors per dot product, where a reduction costs more than the FMAs), and it is bitwise
- *       reproducible: the Vector API leaves the order of a reduceLanes(ADD) unspecified, so it may
- *       differ between interpreted and compiled code.</li>
- *   <li>Weighted sums of rows (P·V, dS·K, Pᵀ·dO, dSᵀ·Q; {@link #rowSums4}): vectorised over Dh,
- *       blocked over rows.</li>
+ *   <li>Forward: per tile of {@link #MR} query rows of one head, q·kᵀ and P·V are small matrix
+ *       products done by one register-tiled micro-kernel ({@link #tile}, MR rows × two vectors,
+ *       as Gemm's), against the head's keys gathered transposed (Dh rows of keys) and its values
+ *       gathered row by row, once per chunk for all heads of a batch row that fit in L2.</li>
+ *   <li>Backward, over four rows at a time: q·k and dO·v for a row and all keys ({@link #dots4},
+ *       against keys and values gathered transposed) and weighted sums of rows (dS·K, Pᵀ·dO, dSᵀ·Q;
+ *       {@link #rowSums4}), vectorised over Dh, blocked over rows.</li>
  * </ul>
  *
- * <p>Threads: the forward splits tiles of four query rows at fixed positions (B·Hq·⌈T/4⌉), the
+ * <p>Threads: the forward splits tiles of MR query rows at fixed positions (B·Hq·⌈T/MR⌉), the
  * backward splits (batch, kv head) pairs, so every output element is written by one chunk, always
  * with the same operations in the same order, and results do not depend on the thread count.
  */
 public final class AttentionKernel {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
-    /** Rows per block of a weighted row sum: a block of 64 rows of V fits in L1 for Dh <= 128. */
+    /** Rows per block of a weighted row sum (backward): a block of 64 rows of V fits in L1 for Dh <= 128. */
     private static final int ROW_BLOCK = 64;
-    /** Rows handled together by the register-tiled inner kernels (dots4, rowSums4). */
+    /** Rows handled together by the backward's register-tiled kernels (dots4, rowSums4). */
     private static final int R = 4;
+    /** Query rows per forward tile: 12 where there are 32 vector registers, else 6 (see {@link #tile}). */
+    static final int MR = F.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch")) ? 12 : 6;
+    /** Columns per forward tile: two vectors. */
+    private static final int NB = 2 * L;
+    /** Bytes of keys and values the forward gathers at once: a batch row's heads while they fit in L2. */
+    private static final long GATHER_BYTES = 1 << 19;
     /** Query rows whose probabilities the backward holds at once (a multiple of R). */
     private static final int Q_TILE = 32;
 
@@ -65,55 +72,75 @@ public final class AttentionKernel {
     /**
      * Writes out [B, T, Hq, Dh] and, when lse is not null, the logsumexp of each row's scaled,
      * masked logits into lse [B, Hq, T] (-inf for a row that sees no key; its output is zero).
+     *
+     * <p>One tile of {@link #MR} query rows of one head at a time: logits = q·kᵀ into a
+     * [MR][keys] buffer ({@link #tile} over blocks of 2L keys, k = Dh), softmax in place, then
+     * P·V into an [MR][Dh] buffer ({@link #tile} over blocks of 2L columns, k = keys), scaled by
+     * 1/sum on the way out. The keys (transposed) and values of the head are gathered once per
+     * chunk and head, and stay in L1/L2 for all its tiles.
      */
     public static void forward(Dims d, float[] q, float[] k, float[] v, AttentionMask mask, float scale,
                                float[] out, float[] lse) {
         mask.checkShape("AttentionKernel", d.batch(), d.keys());
         AttentionMask.ValidKeys valid = mask.validKeys(d.batch(), d.keys());
         int T = d.queries(), S = d.keys(), Hq = d.queryHeads(), Dh = d.headDim();
-        int tilesPerHead = (T + R - 1) / R, tiles = d.batch() * Hq * tilesPerHead;
-        long tileWork = 4L * R * S * Dh;
+        int tilesPerHead = (T + MR - 1) / MR, tiles = d.batch() * Hq * tilesPerHead;
+        long tileWork = 4L * MR * S * Dh;
         int minChunk = (int) Math.max(1, Math.min(tiles, (1 << 16) / Math.max(1, tileWork)));
-        int padded = roundUp(S);
+        int keyCols = roundUp(S, NB), dhCols = roundUp(Dh, NB), ktLd = keyCols + L;
+        // kv heads gathered together: as many as fit in GATHER_BYTES (all of them for short sequences)
+        int ktHead = Dh * ktLd, vgHead = ktLd * dhCols;
+        int gatherHeads = (int) Math.max(1, Math.min(d.kvHeads(), GATHER_BYTES / (4L * (ktHead + vgHead))));
         Parallel.forRange(tiles, minChunk, (u0, u1) -> {
-            float[] kt = new float[Dh * padded], prob = new float[R * padded], lanes = new float[L];
-            float[] invSum = new float[R];
-            int[] keyRows = new int[S], outRows = new int[R], probRows = new int[R], visible = new int[R];
+            float[] kt = new float[gatherHeads * ktHead], vg = new float[gatherHeads * vgHead];
+            float[] logits = new float[MR * keyCols], acc = new float[MR * dhCols];
+            float[] invSum = new float[MR], rowLse = new float[MR], lanes = new float[L];
+            int[] qRows = new int[MR], pRows = new int[MR], visible = new int[MR];
+            for (int r = 0; r < MR; r++) pRows[r] = r * keyCols;
             int gatheredFor = -1;
             for (int u = u0; u < u1; u++) {
-                int bh = u / tilesPerHead, t0 = (u % tilesPerHead) * R;
+                int bh = u / tilesPerHead, t0 = (u % tilesPerHead) * MR;
                 int b = bh / Hq, h = bh % Hq, hk = h / d.group();
-                int real = Math.min(R, T - t0), nMax = 0;
-                for (int r = 0; r < R; r++) {
-                    int i = Math.min(r, real - 1); // rows past T repeat the last one (see rowSums4)
-                    outRows[r] = d.queryOffset(b, t0 + i, h);
-                    probRows[r] = i * padded;
+                int real = Math.min(MR, T - t0), nMax = 0;
+                for (int r = 0; r < MR; r++) {
+                    int i = Math.min(r, real - 1); // rows past T repeat the last one and are not written back
+                    qRows[r] = d.queryOffset(b, t0 + i, h);
                     visible[r] = valid.visible(mask, b, t0 + i, T, S);
                     nMax = Math.max(nMax, visible[r]);
-                    if (r < real) java.util.Arrays.fill(out, outRows[r], outRows[r] + Dh, 0f);
                 }
-                if (nMax > 0 && b * d.kvHeads() + hk != gatheredFor) {
-                    gather(d, b, hk, valid.index()[b], k, keyRows, kt, padded);
-                    gatheredFor = b * d.kvHeads() + hk;
-                }
-                if (nMax > 0) dots4(kt, padded, Dh, q, outRows, roundUp(nMax), prob, 0, padded);
-                for (int r = 0; r < real; r++) {
-                    int n = visible[r], row = r * padded;
-                    if (n == 0) {
-                        java.util.Arrays.fill(prob, row, row + nMax, 0f);
-                        invSum[r] = 0f;
+                if (nMax == 0) {
+                    for (int r = 0; r < real; r++) {
+                        java.util.Arrays.fill(out, qRows[r], qRows[r] + Dh, 0f);
                         if (lse != null) lse[bh * T + t0 + r] = Float.NEGATIVE_INFINITY;
+                    }
+                    continue;
+                }
+                int block = hk / gatherHeads, hk0 = block * gatherHeads;
+                if (b * d.kvHeads() + block != gatheredFor) {
+                    gatherKeysAndValues(d, b, hk0, Math.min(d.kvHeads(), hk0 + gatherHeads), valid.index()[b], k, v, kt, ktLd, vg, dhCols);
+                    gatheredFor = b * d.kvHeads() + block;
+                }
+                int ktOff = (hk - hk0) * ktHead, vgOff = (hk - hk0) * vgHead;
+                for (int j = 0; j < nMax; j += NB) tile(q, qRows, Dh, kt, ktOff + j, ktLd, logits, j, keyCols);
+                for (int r = 0; r < MR; r++) {
+                    int n = visible[r], row = r * keyCols;
+                    if (n == 0) {
+                        java.util.Arrays.fill(logits, row, row + nMax, 0f);
+                        invSum[r] = 0f;
+                        rowLse[r] = Float.NEGATIVE_INFINITY;
                         continue;
                     }
-                    float max = scaleMask(prob, row, n, scale);
-                    float sum = expShift(prob, row, roundUp(n), max, lanes);
-                    if (roundUp(n) < nMax) java.util.Arrays.fill(prob, row + roundUp(n), row + nMax, 0f);
+                    float max = maxOf(logits, row, n);
+                    float sum = expScaled(logits, row, n, scale, -scale * max, lanes);
+                    if (roundUp(n, L) < nMax) java.util.Arrays.fill(logits, row + roundUp(n, L), row + nMax, 0f);
                     invSum[r] = 1f / sum;
-                    if (lse != null) lse[bh * T + t0 + r] = max + (float) Math.log(sum);
+                    if (lse != null) rowLse[r] = scale * max + (float) Math.log(sum);
                 }
-                if (nMax == 0) continue;
-                rowSums4(prob, probRows, 1, nMax, v, keyRows, out, outRows, Dh);
-                for (int r = 0; r < real; r++) scaleRow(out, outRows[r], Dh, invSum[r]);
+                for (int c = 0; c < Dh; c += NB) tile(logits, pRows, nMax, vg, vgOff + c, dhCols, acc, c, dhCols);
+                for (int r = 0; r < real; r++) {
+                    scaleInto(acc, r * dhCols, invSum[r], out, qRows[r], Dh);
+                    if (lse != null) lse[bh * T + t0 + r] = rowLse[r];
+                }
             }
         });
     }
@@ -209,6 +236,123 @@ public final class AttentionKernel {
     }
 
     /**
+     * For the forward: the valid keys (positions index) of kv heads [hk0, hk1) of batch row b:
+     * keys transposed into kt [head][Dh][ktLd] (zero past the last key), values into
+     * vg [head][keys][dhCols] (columns past Dh stay zero). Position by position, so that k and v
+     * are read in runs of (hk1 - hk0)·Dh floats; ktLd is padded off a multiple of a cache line
+     * count that would map the rows being written to a few L1 sets.
+     */
+    private static void gatherKeysAndValues(Dims d, int b, int hk0, int hk1, int[] index, float[] k, float[] v,
+                                            float[] kt, int ktLd, float[] vg, int dhCols) {
+        int n = index.length, Dh = d.headDim(), ktHead = Dh * ktLd, vgHead = ktLd * dhCols;
+        for (int j = 0; j < n; j++) {
+            for (int hk = hk0; hk < hk1; hk++) {
+                int o = d.keyOffset(b, index[j], hk), kto = (hk - hk0) * ktHead + j, vgo = (hk - hk0) * vgHead + j * dhCols;
+                for (int c = 0; c < Dh; c++) kt[kto + c * ktLd] = k[o + c];
+                // a vector copy: System.arraycopy's stub costs several times more for rows this short
+                for (int c = 0; c < Dh; c += L) {
+                    var m = F.indexInRange(c, Dh);
+                    FloatVector.fromArray(F, v, o + c, m).intoArray(vg, vgo + c, m);
+                }
+            }
+        }
+        for (int h = 0; h < hk1 - hk0; h++) {
+            for (int c = 0; c < Dh; c++) java.util.Arrays.fill(kt, h * ktHead + c * ktLd + n, h * ktHead + (c + 1) * ktLd, 0f);
+        }
+    }
+
+    /**
+     * The register-tiled micro-kernel of the forward, an MR×2L tile of a small matrix product:
+     * {@code c[cOff + r*ldc + j] = sum_{kk<k} a[aRows[r] + kk] * b[bOff + kk*ldb + j]} for r < MR,
+     * j < 2L. Per step of k: two vector loads of b and MR broadcasts of a feed 2·MR FMAs, with the
+     * whole tile in registers (24 of 32 on AVX-512, 12 of 16 on AVX2, as in {@link Gemm}). Each
+     * element sums over kk in order, so it does not depend on the tiling. Written out in full for
+     * the same reason as Gemm's kernel: a helper left out of line would box its vectors.
+     */
+    static void tile(float[] a, int[] aRows, int k, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+        int a0 = aRows[0], a1 = aRows[1], a2 = aRows[2], a3 = aRows[3], a4 = aRows[4], a5 = aRows[5];
+        int a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0;
+        if (MR > 6) {
+            a6 = aRows[6]; a7 = aRows[7]; a8 = aRows[8]; a9 = aRows[9]; a10 = aRows[10]; a11 = aRows[11];
+        }
+        FloatVector z = FloatVector.zero(F);
+        FloatVector c0_0 = z, c0_1 = z, c1_0 = z, c1_1 = z, c2_0 = z, c2_1 = z;
+        FloatVector c3_0 = z, c3_1 = z, c4_0 = z, c4_1 = z, c5_0 = z, c5_1 = z;
+        FloatVector c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z, c8_0 = z, c8_1 = z;
+        FloatVector c9_0 = z, c9_1 = z, c10_0 = z, c10_1 = z, c11_0 = z, c11_1 = z;
+        for (int kk = 0, bo = bOff; kk < k; kk++, bo += ldb) {
+            FloatVector b0 = FloatVector.fromArray(F, b, bo), b1 = FloatVector.fromArray(F, b, bo + L);
+            FloatVector x;
+            x = FloatVector.broadcast(F, a[a0 + kk]); c0_0 = b0.fma(x, c0_0); c0_1 = b1.fma(x, c0_1);
+            x = FloatVector.broadcast(F, a[a1 + kk]); c1_0 = b0.fma(x, c1_0); c1_1 = b1.fma(x, c1_1);
+            x = FloatVector.broadcast(F, a[a2 + kk]); c2_0 = b0.fma(x, c2_0); c2_1 = b1.fma(x, c2_1);
+            x = FloatVector.broadcast(F, a[a3 + kk]); c3_0 = b0.fma(x, c3_0); c3_1 = b1.fma(x, c3_1);
+            x = FloatVector.broadcast(F, a[a4 + kk]); c4_0 = b0.fma(x, c4_0); c4_1 = b1.fma(x, c4_1);
+            x = FloatVector.broadcast(F, a[a5 + kk]); c5_0 = b0.fma(x, c5_0); c5_1 = b1.fma(x, c5_1);
+            if (MR > 6) {
+                x = FloatVector.broadcast(F, a[a6 + kk]); c6_0 = b0.fma(x, c6_0); c6_1 = b1.fma(x, c6_1);
+                x = FloatVector.broadcast(F, a[a7 + kk]); c7_0 = b0.fma(x, c7_0); c7_1 = b1.fma(x, c7_1);
+                x = FloatVector.broadcast(F, a[a8 + kk]); c8_0 = b0.fma(x, c8_0); c8_1 = b1.fma(x, c8_1);
+                x = FloatVector.broadcast(F, a[a9 + kk]); c9_0 = b0.fma(x, c9_0); c9_1 = b1.fma(x, c9_1);
+                x = FloatVector.broadcast(F, a[a10 + kk]); c10_0 = b0.fma(x, c10_0); c10_1 = b1.fma(x, c10_1);
+                x = FloatVector.broadcast(F, a[a11 + kk]); c11_0 = b0.fma(x, c11_0); c11_1 = b1.fma(x, c11_1);
+            }
+        }
+        c0_0.intoArray(c, cOff); c0_1.intoArray(c, cOff + L); cOff += ldc;
+        c1_0.intoArray(c, cOff); c1_1.intoArray(c, cOff + L); cOff += ldc;
+        c2_0.intoArray(c, cOff); c2_1.intoArray(c, cOff + L); cOff += ldc;
+        c3_0.intoArray(c, cOff); c3_1.intoArray(c, cOff + L); cOff += ldc;
+        c4_0.intoArray(c, cOff); c4_1.intoArray(c, cOff + L); cOff += ldc;
+        c5_0.intoArray(c, cOff); c5_1.intoArray(c, cOff + L);
+        if (MR > 6) {
+            cOff += ldc;
+            c6_0.intoArray(c, cOff); c6_1.intoArray(c, cOff + L); cOff += ldc;
+            c7_0.intoArray(c, cOff); c7_1.intoArray(c, cOff + L); cOff += ldc;
+            c8_0.intoArray(c, cOff); c8_1.intoArray(c, cOff + L); cOff += ldc;
+            c9_0.intoArray(c, cOff); c9_1.intoArray(c, cOff + L); cOff += ldc;
+            c10_0.intoArray(c, cOff); c10_1.intoArray(c, cOff + L); cOff += ldc;
+            c11_0.intoArray(c, cOff); c11_1.intoArray(c, cOff + L);
+        }
+    }
+
+    /** The max of x[row, row + n) (exact in any order). */
+    private static float maxOf(float[] x, int row, int n) {
+        FloatVector negInf = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY), max = negInf;
+        for (int j = 0; j < n; j += L) {
+            FloatVector v = FloatVector.fromArray(F, x, row + j);
+            if (j + L > n) v = negInf.blend(v, F.indexInRange(j, n));
+            max = max.max(v);
+        }
+        return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /**
+     * x = exp(x * scale + shift) over x[row, row + n), zero in the rest of the last vector;
+     * returns the sum, taken lane by lane and then over the lanes in a fixed order.
+     */
+    private static float expScaled(float[] x, int row, int n, float scale, float shift, float[] lanes) {
+        FloatVector zero = FloatVector.zero(F), sum = zero, sc = FloatVector.broadcast(F, scale), sh = FloatVector.broadcast(F, shift);
+        for (int j = 0; j < n; j += L) {
+            FloatVector e = VMath.exp(FloatVector.fromArray(F, x, row + j).fma(sc, sh));
+            if (j + L > n) e = zero.blend(e, F.indexInRange(j, n));
+            e.intoArray(x, row + j);
+            sum = sum.add(e);
+        }
+        sum.intoArray(lanes, 0);
+        float s = 0f;
+        for (float lane : lanes) s += lane;
+        return s;
+    }
+
+    /** dst[dstOff + c] = src[srcOff + c] * s for c < n. */
+    private static void scaleInto(float[] src, int srcOff, float s, float[] dst, int dstOff, int n) {
+        for (int c = 0; c < n; c += L) {
+            var m = F.indexInRange(c, n);
+            FloatVector.fromArray(F, src, srcOff + c, m).mul(s).intoArray(dst, dstOff + c, m);
+        }
+    }
+
+    /**
      * For R = 4 vectors x_r (at xRows[r]) and keys stored transposed in kt [Dh][padded]:
      * dst[dstOff + r * dstStride + j] = sum_c x_r[c] * kt[c][j] for j < n (n a multiple of L).
      * Each loaded key vector serves four rows. Every lane sums over c in the same order, so a
@@ -262,33 +406,6 @@ public final class AttentionKernel {
         }
     }
 
-    /** Scales logits x[row, row + n), sets the rest of the last vector to -inf; returns the max. */
-    private static float scaleMask(float[] x, int row, int n, float scale) {
-        FloatVector max = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        FloatVector negInf = max;
-        for (int j = 0; j < n; j += L) {
-            FloatVector s = FloatVector.fromArray(F, x, row + j).mul(scale);
-            if (j + L > n) s = negInf.blend(s, F.indexInRange(j, n));
-            s.intoArray(x, row + j);
-            max = max.max(s);
-        }
-        return max.reduceLanes(VectorOperators.MAX); // exact in any order
-    }
-
-    /** x = exp(x - shift) over x[row, row + n) (n a multiple of L); returns the sum in a fixed order. */
-    private static float expShift(float[] x, int row, int n, float shift, float[] lanes) {
-        FloatVector sum = FloatVector.zero(F);
-        for (int j = 0; j < n; j += L) {
-            FloatVector e = FloatVector.fromArray(F, x, row + j).sub(shift).lanewise(VectorOperators.EXP);
-            e.intoArray(x, row + j);
-            sum = sum.add(e);
-        }
-        sum.intoArray(lanes, 0);
-        float s = 0f;
-        for (float lane : lanes) s += lane;
-        return s;
-    }
-
     /**
      * Turns raw logits p[row..] into probabilities exp(l * scale - lse) and raw dP = dO·v in
      * ds[row..] into dS = P * (dP - rowsum(dO * O)) * scale, for the first n keys; the rest of the
@@ -298,7 +415,7 @@ public final class AttentionKernel {
                                                    float lse, float outDotGrad) {
         FloatVector zero = FloatVector.zero(F);
         for (int j = 0; j < n; j += L) {
-            FloatVector pj = FloatVector.fromArray(F, p, row + j).mul(scale).sub(lse).lanewise(VectorOperators.EXP);
+            FloatVector pj = VMath.exp(FloatVector.fromArray(F, p, row + j).mul(scale).sub(lse));
             if (j + L > n) pj = zero.blend(pj, F.indexInRange(j, n));
             FloatVector dsj = FloatVector.fromArray(F, ds, row + j).sub(outDotGrad).mul(pj).mul(scale);
             pj.intoArray(p, row + j);
@@ -361,6 +478,10 @@ public final class AttentionKernel {
     }
 
     private static int roundUp(int n) {
-        return (n + L - 1) / L * L;
+        return roundUp(n, L);
+    }
+
+    private static int roundUp(int n, int m) {
+        return (n + m - 1) / m * m;
     }
 }

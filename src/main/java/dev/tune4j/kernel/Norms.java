@@ -24,17 +24,37 @@ public final class Norms {
      */
     public static void forward(boolean centered, float[] x, float[] gamma, float[] beta, float[] y,
                                float[] mean, float[] rstd, int rows, int dim, float eps) {
+        addForward(centered, x, null, x, gamma, beta, y, mean, rstd, rows, dim, eps);
+    }
+
+    /**
+     * The residual step of a block, fused: s = x + r, written to sum (which may be x), then
+     * y = norm(s) (y may be sum), each row in one go while it sits in L1. Gives the same bits as
+     * an elementwise add followed by {@link #forward}. With r null it is {@link #forward} of x.
+     *
+     * @param mean per-row mean output, null when not centered or not wanted
+     * @param rstd per-row 1/std output, null when not wanted (inference)
+     */
+    public static void addForward(boolean centered, float[] x, float[] r, float[] sum, float[] gamma, float[] beta,
+                                  float[] y, float[] mean, float[] rstd, int rows, int dim, float eps) {
+        float[] s = r == null ? x : sum;
         Parallel.forRange(rows, rowGrain(dim), (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                int off = r * dim;
-                float mu = centered ? Reduce.sum(x, off, dim) / dim : 0f;
-                float var = Reduce.sumSquaredDeviation(x, off, dim, mu) / dim;
+            for (int row = r0; row < r1; row++) {
+                int off = row * dim;
+                if (r != null) {
+                    for (int j = 0; j < dim; j += L) {
+                        VectorMask<Float> m = F.indexInRange(j, dim);
+                        FloatVector.fromArray(F, x, off + j, m).add(FloatVector.fromArray(F, r, off + j, m)).intoArray(s, off + j, m);
+                    }
+                }
+                float mu = centered ? Reduce.sum(s, off, dim) / dim : 0f;
+                float var = Reduce.sumSquaredDeviation(s, off, dim, mu) / dim;
                 float rs = (float) (1.0 / Math.sqrt((double) var + eps));
-                if (centered) mean[r] = mu;
-                rstd[r] = rs;
+                if (centered && mean != null) mean[row] = mu;
+                if (rstd != null) rstd[row] = rs;
                 for (int j = 0; j < dim; j += L) {
                     VectorMask<Float> m = F.indexInRange(j, dim);
-                    FloatVector v = FloatVector.fromArray(F, x, off + j, m).sub(mu).mul(rs)
+                    FloatVector v = FloatVector.fromArray(F, s, off + j, m).sub(mu).mul(rs)
                             .mul(FloatVector.fromArray(F, gamma, j, m));
                     if (beta != null) v = v.add(FloatVector.fromArray(F, beta, j, m));
                     v.intoArray(y, off + j, m);

@@ -4,6 +4,7 @@ import dev.tune4j.autograd.Var;
 import dev.tune4j.autograd.ops.AddOp;
 import dev.tune4j.kernel.AttentionMask;
 import dev.tune4j.autograd.ops.DropoutOp;
+import dev.tune4j.kernel.Elementwise;
 import dev.tune4j.kernel.RopeTable;
 
 import java.util.SplittableRandom;
@@ -37,6 +38,27 @@ public final class Block extends Module {
         }
         x = norm1.forward(AddOp.apply(x, drop(attn.forward(x, mask, positions))));
         return norm2.forward(AddOp.apply(x, drop(mlp.forward(x))));
+    }
+
+    /**
+     * Inference (no tape, no dropout): {@link #forward} on the residual stream x [b·t, D], updated
+     * in place, with intermediate results in buf. The same kernels in the same order, so the same
+     * bits, but with the residual add fused into the norm and the activation applied in place.
+     */
+    void infer(float[] x, int b, int t, AttentionMask mask, int[] positions, InferenceBuffers buf) {
+        int rows = b * t;
+        if (preNorm) {
+            norm1.addForwardInto(x, null, null, buf.normed, rows);
+            attn.infer(buf.normed, b, t, mask, positions, buf);
+            norm2.addForwardInto(x, buf.out, x, buf.normed, rows);        // x += attn; normed = norm2(x)
+            mlp.infer(buf.normed, rows, buf);
+            Elementwise.add(x, buf.out, x, rows * norm1.weight.value().dim(0));
+        } else {
+            attn.infer(x, b, t, mask, positions, buf);
+            norm1.addForwardInto(x, buf.out, x, x, rows);                 // x = norm1(x + attn)
+            mlp.infer(x, rows, buf);
+            norm2.addForwardInto(x, buf.out, x, x, rows);                 // x = norm2(x + mlp)
+        }
     }
 
     private Var drop(Var x) {

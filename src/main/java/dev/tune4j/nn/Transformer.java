@@ -1,6 +1,7 @@
 package dev.tune4j.nn;
 
 import dev.tune4j.autograd.Parameter;
+import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.autograd.ops.AddOp;
 import dev.tune4j.kernel.AttentionMask;
@@ -8,9 +9,11 @@ import dev.tune4j.autograd.ops.DropoutOp;
 import dev.tune4j.autograd.ops.LinearOp;
 import dev.tune4j.kernel.RopeTable;
 
+import java.lang.ref.SoftReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The transformer backbone every family builds: token (+ learned position, + token type)
@@ -28,6 +31,8 @@ public final class Transformer extends Module {
     public final Linear lmHead;        // untied head only
     public final Parameter lmHeadBias;
     private final SplittableRandom dropoutRng;
+    /** Inference scratch kept between calls; softly held, so that memory pressure can reclaim it. */
+    private final AtomicReference<SoftReference<InferenceBuffers>> spareBuffers = new AtomicReference<>();
 
     public Transformer(TransformerConfig c) {
         this.config = c.validate();
@@ -74,8 +79,26 @@ public final class Transformer extends Module {
         if (embedNorm != null) x = embedNorm.forward(x);
         x = DropoutOp.apply(x, config.dropout, dropoutRng, isTraining());
         AttentionMask mask = new AttentionMask(config.causal, batch.attentionMask());
-        for (Block block : layers) x = block.forward(x, mask, positions);
+        if (Tape.current() == null && (!isTraining() || config.dropout == 0f)) {
+            // Inference: nothing is recorded, so the blocks run on one residual buffer (x's own,
+            // which nothing else holds) with reused scratch buffers; same bits as the Var path.
+            InferenceBuffers buf = takeBuffers(b * t);
+            try {
+                for (Block block : layers) block.infer(x.data(), b, t, mask, positions, buf);
+            } finally {
+                spareBuffers.set(new SoftReference<>(buf));
+            }
+        } else {
+            for (Block block : layers) x = block.forward(x, mask, positions);
+        }
         return finalNorm != null ? finalNorm.forward(x) : x;
+    }
+
+    /** The buffers of the last inference call if they are large enough (and no other call holds them), else new ones. */
+    private InferenceBuffers takeBuffers(int rows) {
+        SoftReference<InferenceBuffers> ref = spareBuffers.getAndSet(null);
+        InferenceBuffers buf = ref == null ? null : ref.get();
+        return buf != null && buf.rows >= rows ? buf : new InferenceBuffers(config, rows);
     }
 
     /** Logits [B, T, V] from hidden states. */

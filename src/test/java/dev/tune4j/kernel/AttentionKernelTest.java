@@ -3,6 +3,8 @@ package dev.tune4j.kernel;
 import dev.tune4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -107,6 +109,66 @@ class AttentionKernelTest {
                 assertArrayEquals(a[i], b[i], "output " + i + " differs between two runs with 2 threads");
                 assertArrayEquals(a[i], c[i], "output " + i + " differs between 2 threads and 1");
             }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    /** The problem of {@link #interpretedAndCompiledGiveTheSameBits}, its results as float bits on one line each. */
+    static String bitsOfSmallProblem() {
+        Problem p = new Problem(2, 13, 21, 4, 2, 32, true, padded(2, 21, true, 3, 0), 11);
+        StringBuilder sb = new StringBuilder();
+        for (float[] a : p.run()) {
+            for (float x : a) sb.append(Integer.toHexString(Float.floatToRawIntBits(x))).append(' ');
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** Names the first differing element rather than printing every bit. */
+    private static void assertSameBits(String expected, String actual, String what) {
+        String[] e = expected.split("\n"), a = actual.split("\n");
+        String[] names = {"out", "lse", "dq", "dk", "dv"};
+        assertEquals(e.length, a.length, what + ": number of outputs");
+        for (int i = 0; i < e.length; i++) {
+            String[] ei = e[i].trim().split(" "), ai = a[i].trim().split(" ");
+            assertEquals(ei.length, ai.length, what + ": size of " + names[i]);
+            for (int j = 0; j < ei.length; j++) {
+                if (!ei[j].equals(ai[j])) {
+                    fail(what + ": " + names[i] + "[" + j + "] is " + Float.intBitsToFloat((int) Long.parseLong(ai[j], 16))
+                            + ", expected " + Float.intBitsToFloat((int) Long.parseLong(ei[j], 16)));
+                }
+            }
+        }
+    }
+
+    /** Entry point of the interpreted JVM started by {@link #interpretedAndCompiledGiveTheSameBits}. */
+    public static final class Interpreted {
+        public static void main(String[] args) {
+            Parallel.setThreads(1);
+            System.out.print(bitsOfSmallProblem());
+        }
+    }
+
+    @Test
+    void interpretedAndCompiledGiveTheSameBits() throws Exception {
+        // A JVM running everything in the interpreter (-Xint: each vector op through its per-lane
+        // Java fallback) against this one after 2000 calls (C2-compiled): the results must be
+        // bitwise equal, so warm-up never changes a model's output.
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process proc = new ProcessBuilder(javaBin, "-Xint", "--add-modules", "jdk.incubator.vector",
+                "-cp", System.getProperty("java.class.path"), Interpreted.class.getName())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String interpreted = new String(proc.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertEquals(0, proc.waitFor(), "the interpreted JVM failed");
+        int before = Parallel.threads();
+        try {
+            Parallel.setThreads(1);
+            String cold = bitsOfSmallProblem();
+            for (int i = 0; i < 2000; i++) bitsOfSmallProblem();
+            String warm = bitsOfSmallProblem();
+            assertSameBits(cold, warm, "results changed during JIT warm-up");
+            assertSameBits(interpreted, warm, "the interpreter and the compiled kernels differ");
         } finally {
             Parallel.setThreads(before);
         }

@@ -83,6 +83,7 @@ class KernelAllocationTest {
         for (boolean centered : new boolean[] {true, false}) {
             String name = centered ? "layernorm" : "rmsnorm";
             assertSteadyStateAllocationFree(name + " forward", () -> Norms.forward(centered, x, g, centered ? b : null, y, centered ? mean : null, rstd, ROWS, DIM, 1e-5f));
+            assertSteadyStateAllocationFree(name + " add forward", () -> Norms.addForward(centered, x, u, y, g, centered ? b : null, y, null, null, ROWS, DIM, 1e-5f));
             assertSteadyStateAllocationFree(name + " backward", () -> Norms.backward(centered, x, g, centered ? mean : null, rstd, dy, dx, dg, centered ? db : null, ROWS, DIM));
         }
     }

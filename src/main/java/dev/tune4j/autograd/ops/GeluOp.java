@@ -11,11 +11,15 @@ public final class GeluOp {
         /** tanh approximation, torch approximate='tanh' (GPT-2's "gelu_new"). */
         TANH,
         /** exact x * Phi(x) via erf, torch's default (BERT's "gelu"). */
-        ERF
+        ERF;
+
+        /** The kernel that computes it. */
+        public Activations.Kind activation() {
+            return this == TANH ? Activations.Kind.GELU_TANH : Activations.Kind.GELU_ERF;
+        }
     }
 
     public static Var apply(Var x, Kind kind) {
-        Activations.Kind k = kind == Kind.TANH ? Activations.Kind.GELU_TANH : Activations.Kind.GELU_ERF;
-        return ActivationOp.apply(k, x);
+        return ActivationOp.apply(kind.activation(), x);
     }
 }

@@ -34,15 +34,8 @@ public final class RopeOp {
         Shape.check(xs[3] == table.headDim(), OP,
                 "head size " + xs[3] + " differs from the table's " + table.headDim(), xs);
         int rows = xs[0] * xs[1];
-        Shape.check(positions.length == xs[1] || positions.length == rows, OP,
-                "positions must have T = " + xs[1] + " or B*T = " + rows + " entries, got " + positions.length, xs);
         int[] pos = positions.clone();
-        for (int i = 0; i < pos.length; i++) {
-            if (pos[i] < 0 || pos[i] >= table.maxPositions()) {
-                throw new IllegalArgumentException(OP + ": position " + pos[i] + " at index " + i
-                        + " is outside the table's [0, " + table.maxPositions() + ") (shapes " + Shape.str(xs) + ")");
-            }
-        }
+        checkPositions(pos, table, xs);
         boolean interleaved = layout == Layout.INTERLEAVED;
         Tensor out = Tensor.zeros(xs);
         RopeKernel.rotate(x.data(), out.data(), false, rows, xs[1], xs[2], table, pos, interleaved, false);
@@ -54,5 +47,18 @@ public final class RopeOp {
                     interleaved, true);
         });
         return y;
+    }
+
+    /** T or B·T positions, each in the table, for x [B, T, H, Dh]; the errors name its shape. */
+    public static void checkPositions(int[] positions, RopeTable table, int[] xs) {
+        int rows = xs[0] * xs[1];
+        Shape.check(positions.length == xs[1] || positions.length == rows, OP,
+                "positions must have T = " + xs[1] + " or B*T = " + rows + " entries, got " + positions.length, xs);
+        for (int i = 0; i < positions.length; i++) {
+            if (positions[i] < 0 || positions[i] >= table.maxPositions()) {
+                throw new IllegalArgumentException(OP + ": position " + positions[i] + " at index " + i
+                        + " is outside the table's [0, " + table.maxPositions() + ") (shapes " + Shape.str(xs) + ")");
+            }
+        }
     }
 }
