@@ -134,20 +134,21 @@ public final class Gemm {
      * microseconds, too much to pay twice per block).
      *
      * <p>The blocks run in the order (row block, K block, column block). Each block's units are
-     * first its packing (B panels in groups; on the first column block of a K block also the A
-     * panels), then one sweep per row panel. Packing goes to one of two buffers, so a thread can
-     * pack the next block while another finishes sweeping the current one. A unit waits (spinning)
-     * only for units before it in the list: the packing it reads, the sweeps of two blocks ago
-     * that read the buffer it is about to overwrite, and the previous K block's sweep of the same
-     * C tiles. Those are already claimed by running threads, so this always makes progress, and
-     * every C tile still sees its K blocks one after another in order.
+     * first the packing of its B panels (in groups), then one sweep per row panel; on the first
+     * column block of a K block the sweep packs its A panel first (into L1, right before use),
+     * and later column blocks reuse it. Packing goes to one of two buffers, so a thread can pack
+     * the next block while another finishes sweeping the current one. A unit waits (spinning)
+     * only for units before it in the list: the packing it reads, the sweeps that last read the
+     * buffer it is about to overwrite, and the previous K block's sweep of the same C tiles.
+     * Those are already claimed by running threads, so this always makes progress, and every C
+     * tile still sees its K blocks one after another in order.
      */
     private static final class Schedule {
         final Call x;
         final int nP, nJ, blocks, rowPanels;
         final int[] first;                     // first unit of each block; first[blocks] = all units
-        final int[] bGroups, aGroups, sweeps;  // per block: B packing groups, A packing groups, sweeps
-        final int bGrain, aGrain;
+        final int[] bGroups, sweeps;           // per block: B packing groups, sweeps
+        final int bGrain;
         final AtomicInteger next = new AtomicInteger();
         final AtomicIntegerArray packed, swept; // per block: packing / sweep units finished
         final AtomicIntegerArray kDone;         // per (column block, row panel): K blocks swept
@@ -161,21 +162,16 @@ public final class Gemm {
             nJ = ceilDiv(x.n, NC);
             blocks = nI * nP * nJ;
             rowPanels = ceilDiv(x.m, MR);
-            int bPanelsMax = ceilDiv(Math.min(NC, x.n), NR), aPanelsMax = ceilDiv(Math.min(MC, x.m), MR);
             // A few packing groups per thread: long sequential reads, still shared out evenly.
-            bGrain = Math.max(1, bPanelsMax / (2 * threads));
-            aGrain = Math.max(1, aPanelsMax / (2 * threads));
+            bGrain = Math.max(1, ceilDiv(Math.min(NC, x.n), NR) / (2 * threads));
             first = new int[blocks + 1];
             bGroups = new int[blocks];
-            aGroups = new int[blocks];
             sweeps = new int[blocks];
             for (int blk = 0; blk < blocks; blk++) {
                 int ii = blk / (nP * nJ), jj = blk % nJ;
-                int aPanels = ceilDiv(Math.min(MC, x.m - ii * MC), MR);
                 bGroups[blk] = ceilDiv(ceilDiv(Math.min(NC, x.n - jj * NC), NR), bGrain);
-                aGroups[blk] = jj == 0 ? ceilDiv(aPanels, aGrain) : 0;
-                sweeps[blk] = aPanels;
-                first[blk + 1] = first[blk] + bGroups[blk] + aGroups[blk] + sweeps[blk];
+                sweeps[blk] = ceilDiv(Math.min(MC, x.m - ii * MC), MR);
+                first[blk + 1] = first[blk] + bGroups[blk] + sweeps[blk];
             }
             packed = new AtomicIntegerArray(blocks);
             swept = new AtomicIntegerArray(blocks);
@@ -213,20 +209,18 @@ public final class Gemm {
                 int p0 = unit * bGrain, p1 = Math.min(ceilDiv(nc, NR), p0 + bGrain);
                 packB(x, jc + p0 * NR, Math.min(jc + nc, jc + p1 * NR), pc, kc, b, p0 * NR * kc);
                 packed.incrementAndGet(blk);
-            } else if ((unit -= bGroups[blk]) < aGroups[blk]) {
-                // A panels: every sweep of two K blocks ago read this buffer.
-                for (int old = (g - 2) * nJ; g >= 2 && old < (g - 1) * nJ; old++) await(swept, old, sweeps[old]);
-                int p0 = unit * aGrain, p1 = Math.min(ceilDiv(mc, MR), p0 + aGrain);
-                packA(x, ic + p0 * MR, Math.min(ic + mc, ic + p1 * MR), pc, kc, a, p0 * MR * kc);
-                packed.incrementAndGet(blk);
             } else {
-                int panel = unit - aGroups[blk], done = jj * rowPanels + ic / MR + panel;
-                await(packed, blk, bGroups[blk] + aGroups[blk]);
-                if (jj > 0) await(packed, g * nJ, bGroups[g * nJ] + aGroups[g * nJ]);
-                await(kDone, done, pp);                // this tile's previous K block
-                int r0 = ic + panel * MR;
-                sweep(x, r0, Math.min(ic + mc, r0 + MR), jc, nc, pc, kc, a, panel * MR * kc, b);
-                kDone.set(done, pp + 1);
+                int panel = unit - bGroups[blk], row = ic / MR + panel, r0 = ic + panel * MR;
+                await(packed, blk, bGroups[blk]);
+                await(kDone, jj * rowPanels + row, pp);              // these tiles' previous K block
+                if (jj == 0) {
+                    // This sweep packs the A panel: every sweep of two K blocks ago read the buffer.
+                    for (int old = (g - 2) * nJ; g >= 2 && old < (g - 1) * nJ; old++) await(swept, old, sweeps[old]);
+                } else {
+                    await(kDone, row, pp + 1);                        // the sweep that packed the A panel
+                }
+                sweep(x, r0, Math.min(ic + mc, r0 + MR), jc, nc, pc, kc, a, panel * MR * kc, b, jj == 0);
+                kDone.set(jj * rowPanels + row, pp + 1);
                 swept.incrementAndGet(blk);
             }
         }
@@ -248,26 +242,28 @@ public final class Gemm {
             for (int pc = 0; pc < x.k; pc += KC) {
                 int kc = Math.min(KC, x.k - pc);
                 float[] pa = ws.a(0, roundUp(mc, MR) * kc);
-                packA(x, ic, ic + mc, pc, kc, pa, 0);
                 for (int jc = c0; jc < c1; jc += NC) {
                     int nc = Math.min(NC, c1 - jc);
                     float[] pb = ws.b(0, roundUp(nc, NR) * kc);
                     packB(x, jc, jc + nc, pc, kc, pb, 0);
-                    sweep(x, ic, ic + mc, jc, nc, pc, kc, pa, 0, pb);
+                    sweep(x, ic, ic + mc, jc, nc, pc, kc, pa, 0, pb, jc == c0);
                 }
             }
         }
     }
 
     /**
-     * Rows [r0, r1) of C, columns [jc, jc+nc), K steps [pc, pc+kc), from A panels packed at
-     * pa[paOff] and the B block pb: each A panel is swept across all B panels while it sits in L1.
+     * Rows [r0, r1) of C, columns [jc, jc+nc), K steps [pc, pc+kc), from A panels at pa[paOff]
+     * (packed here first when packA) and the B block pb: each A panel is swept across all B
+     * panels while it sits in L1.
      */
-    private static void sweep(Call x, int r0, int r1, int jc, int nc, int pc, int kc, float[] pa, int paOff, float[] pb) {
+    private static void sweep(Call x, int r0, int r1, int jc, int nc, int pc, int kc, float[] pa, int paOff, float[] pb,
+                              boolean packA) {
         float[] tile = WORKSPACE.get().tile, c = x.c;
         boolean load = x.accumulate || pc > 0;           // later K blocks add to the partial sums in C
         for (int i = r0, aOff = paOff; i < r1; i += MR, aOff += MR * kc) {
             int mr = Math.min(MR, r1 - i);
+            if (packA) packA(x, i, i + mr, pc, kc, pa, aOff);
             float[] bias = pc == 0 ? x.bias : null;      // the bias joins exactly once
             if (load && bias != null) {
                 // accumulate with bias: C += bias first, so that the kernel has one thing to add.
