@@ -51,6 +51,22 @@ public final class AttentionKernel {
 
     private AttentionKernel() {}
 
+    /**
+     * The forward's gathered keys and values and its tile buffers, per thread, grown on demand and
+     * reused across calls and chunks. Stale values past what a call writes are never read into a
+     * result: keys past the valid ones are masked, and columns past Dh are not written out.
+     */
+    private static final class Scratch {
+        float[] kt = new float[0], vg = new float[0], logits = new float[0], acc = new float[0];
+
+        float[] kt(int n) { return kt.length >= n ? kt : (kt = new float[n]); }
+        float[] vg(int n) { return vg.length >= n ? vg : (vg = new float[n]); }
+        float[] logits(int n) { return logits.length >= n ? logits : (logits = new float[n]); }
+        float[] acc(int n) { return acc.length >= n ? acc : (acc = new float[n]); }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
     /** Problem sizes: batch B, queries T, keys S, query heads Hq, kv heads Hkv, head size Dh. */
     public record Dims(int batch, int queries, int keys, int queryHeads, int kvHeads, int headDim) {
         public Dims {
@@ -92,8 +108,9 @@ public final class AttentionKernel {
         int ktHead = Dh * ktLd, vgHead = ktLd * dhCols;
         int gatherHeads = (int) Math.max(1, Math.min(d.kvHeads(), GATHER_BYTES / (4L * (ktHead + vgHead))));
         Parallel.forRange(tiles, minChunk, (u0, u1) -> {
-            float[] kt = new float[gatherHeads * ktHead], vg = new float[gatherHeads * vgHead];
-            float[] logits = new float[MR * keyCols], acc = new float[MR * dhCols];
+            Scratch w = SCRATCH.get();
+            float[] kt = w.kt(gatherHeads * ktHead), vg = w.vg(gatherHeads * vgHead);
+            float[] logits = w.logits(MR * keyCols), acc = w.acc(MR * dhCols);
             float[] invSum = new float[MR], rowLse = new float[MR], lanes = new float[L];
             int[] qRows = new int[MR], pRows = new int[MR], visible = new int[MR];
             for (int r = 0; r < MR; r++) pRows[r] = r * keyCols;
@@ -238,7 +255,7 @@ public final class AttentionKernel {
     /**
      * For the forward: the valid keys (positions index) of kv heads [hk0, hk1) of batch row b:
      * keys transposed into kt [head][Dh][ktLd] (zero past the last key), values into
-     * vg [head][keys][dhCols] (columns past Dh stay zero). Position by position, so that k and v
+     * vg [head][keys][dhCols]. Position by position, so that k and v
      * are read in runs of (hk1 - hk0)·Dh floats; ktLd is padded off a multiple of a cache line
      * count that would map the rows being written to a few L1 sets.
      */

@@ -2,6 +2,7 @@ package dev.tune4j.kernel;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -10,8 +11,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * exactly one chunk, so results are bitwise deterministic for a given thread count.
  * Calls made from inside a chunk run serially (no nested fan-out).
  *
+ * <p>Balancing: there are {@link #CHUNKS_PER_THREAD} chunks per thread (fewer when minChunk says
+ * so), and the threads take the next chunk as they become free. Which thread runs a chunk varies,
+ * what it computes does not. On a machine shared with other processes a thread can lose its core
+ * for a scheduler time slice; with one fixed chunk per thread the others would wait for it at the
+ * join, here they take over its remaining chunks.
+ *
  * <p>The thread count defaults to the machine's cores and can be set with the system property
  * {@code tune4j.threads} or {@link #setThreads(int)}.
+ *
+ * <p>Waiting: a model forward is hundreds of fork-joins microseconds apart, so idle workers and a
+ * caller waiting for its chunks spin for {@link #SPIN_NANOS} before they block. A thread that
+ * blocks gives up its core, and on a busy machine waking it again can take a scheduler time slice
+ * (milliseconds) instead of microseconds, every time.
  */
 public final class Parallel {
 
@@ -22,6 +34,13 @@ public final class Parallel {
     }
 
     private static final ThreadLocal<Boolean> INSIDE = ThreadLocal.withInitial(() -> false);
+    /**
+     * Chunks per thread when the work allows, enough for a stalled thread's share to be taken
+     * over: {@code tune4j.chunks.per.thread}, default 8 (1: one fixed chunk per thread).
+     */
+    static final int CHUNKS_PER_THREAD = Math.max(1, Integer.getInteger("tune4j.chunks.per.thread", 8));
+    /** How long a waiting thread spins before it blocks: {@code tune4j.spin.micros}, default 200 µs (0: block at once). */
+    static final long SPIN_NANOS = 1000L * Math.max(0, Integer.getInteger("tune4j.spin.micros", 200));
     private static volatile Pool pool = new Pool(defaultThreads());
 
     private Parallel() {}
@@ -45,12 +64,15 @@ public final class Parallel {
         old.shutdown();
     }
 
-    /** Runs body over [0, n) split into at most threads() chunks of at least minChunk items. */
+    /**
+     * Runs body over [0, n) split into at most threads() · {@link #CHUNKS_PER_THREAD} chunks of at
+     * least minChunk items (one call on this thread when that is a single chunk).
+     */
     public static void forRange(int n, int minChunk, Range body) {
         if (n <= 0) return;
         Pool p = pool;
-        int chunks = Math.min(p.threads, Math.max(1, n / Math.max(1, minChunk)));
-        if (chunks <= 1 || INSIDE.get()) {
+        int chunks = Math.min(p.threads * CHUNKS_PER_THREAD, Math.max(1, n / Math.max(1, minChunk)));
+        if (chunks <= 1 || p.threads == 1 || INSIDE.get()) {
             body.run(0, n);
             return;
         }
@@ -82,7 +104,10 @@ public final class Parallel {
                 Thread t = new Thread(() -> {
                     INSIDE.set(true);
                     try {
-                        while (true) q.take().run();
+                        while (true) {
+                            spinUntil(() -> !q.isEmpty());
+                            q.take().run();
+                        }
                     } catch (InterruptedException e) {
                         // pool shut down
                     }
@@ -94,13 +119,20 @@ public final class Parallel {
         }
 
         void run(int n, int chunks, Range body) {
-            CountDownLatch done = new CountDownLatch(chunks - 1);
+            int helpers = Math.min(threads, chunks) - 1;
+            CountDownLatch done = new CountDownLatch(helpers);
             AtomicReference<Throwable> failure = new AtomicReference<>();
-            for (int c = 1; c < chunks; c++) {
-                int s = chunkStart(n, chunks, c), e = chunkStart(n, chunks, c + 1);
-                queues[c - 1].add(() -> {
+            AtomicInteger next = new AtomicInteger();
+            Runnable take = () -> {
+                // after a failure the remaining chunks are skipped: the caller rethrows it
+                for (int c; failure.get() == null && (c = next.getAndIncrement()) < chunks; ) {
+                    body.run(chunkStart(n, chunks, c), chunkStart(n, chunks, c + 1));
+                }
+            };
+            for (int w = 0; w < helpers; w++) {
+                queues[w].add(() -> {
                     try {
-                        body.run(s, e);
+                        take.run();
                     } catch (Throwable t) {
                         failure.compareAndSet(null, t);
                     } finally {
@@ -110,11 +142,14 @@ public final class Parallel {
             }
             INSIDE.set(true);
             try {
-                body.run(0, chunkStart(n, chunks, 1));
+                take.run();
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
             } finally {
                 INSIDE.set(false);
             }
             try {
+                spinUntil(() -> done.getCount() == 0);
                 done.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -124,6 +159,13 @@ public final class Parallel {
             if (t instanceof RuntimeException re) throw re;
             if (t instanceof Error err) throw err;
             if (t != null) throw new IllegalStateException(t);
+        }
+
+        /** Spins until the condition holds or SPIN_NANOS pass (the caller then blocks if need be). */
+        private static void spinUntil(java.util.function.BooleanSupplier condition) {
+            if (SPIN_NANOS == 0 || condition.getAsBoolean()) return;
+            long deadline = System.nanoTime() + SPIN_NANOS;
+            while (!condition.getAsBoolean() && System.nanoTime() < deadline) Thread.onSpinWait();
         }
 
         void shutdown() {

@@ -89,6 +89,19 @@ class KernelAllocationTest {
     }
 
     @Test
+    void attentionForward() {
+        // 2 batch rows of 64 tokens, 4 heads of 32, without and with a padding mask and causal masking
+        AttentionKernel.Dims d = new AttentionKernel.Dims(2, 64, 64, 4, 4, 32);
+        float[] q = randn(8, 2 * 64 * 128), k = randn(9, 2 * 64 * 128), v = randn(10, 2 * 64 * 128), out = new float[2 * 64 * 128];
+        int[][] keyValid = new int[2][64];
+        for (int s = 0; s < 64; s++) { keyValid[0][s] = 1; keyValid[1][s] = s < 50 ? 1 : 0; }
+        for (AttentionMask m : new AttentionMask[] {AttentionMask.NONE, new AttentionMask(true, keyValid)}) {
+            assertSteadyStateAllocationFree("attention forward" + (m.causal() ? " (causal, padded)" : ""),
+                    () -> AttentionKernel.forward(d, q, k, v, m, 0.17f, out, null));
+        }
+    }
+
+    @Test
     void softmaxAndCrossEntropy() {
         assertSteadyStateAllocationFree("softmax forward", () -> Softmax.forward(x, y, ROWS, DIM));
         assertSteadyStateAllocationFree("softmax backward", () -> Softmax.backward(y, dy, dx, ROWS, DIM));
