@@ -30,10 +30,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * <p>B may be a segment-backed tensor (F32/F16/BF16, memory-mapped weights): packing reads it with
  * {@link Storage#read}, upcasting one panel at a time, so frozen weights are never copied whole.
  *
- * <p>Threads: with enough rows, all threads pack each block's B panels (and A panels) together,
- * then take row panels of C as they become free (two fork-joins per block; on a shared machine a
- * thread that loses its core for a while simply takes fewer panels). With few rows, the columns
- * are split and each thread packs its own panels (one fork-join per call).
+ * <p>Threads: with enough rows, the whole product is one ordered list of packing and sweep units
+ * that the pool's threads take as they become free, in a single fork-join (see {@link Schedule});
+ * with few rows, the columns are split and each thread packs its own panels. The block sizes can
+ * be overridden for experiments with the system properties tune4j.gemm.kc / .nc / .mc.
  *
  * <p>Determinism: each C tile is written by one thread and accumulated in a fixed order (K steps
  * within a KC block in registers, then the blocks added into C in order), with block boundaries
