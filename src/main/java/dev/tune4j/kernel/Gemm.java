@@ -30,10 +30,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * <p>B may be a segment-backed tensor (F32/F16/BF16, memory-mapped weights): packing reads it with
  * {@link Storage#read}, upcasting one panel at a time, so frozen weights are never copied whole.
  *
- * <p>Threads: with enough rows, all threads pack each block's B panels (and A panels) together,
- * then take row panels of C as they become free (two fork-joins per block; on a shared machine a
- * thread that loses its core for a while simply takes fewer panels). With few rows, the columns
- * are split and each thread packs its own panels (one fork-join per call).
+ * <p>Threads: with enough rows, the whole product is one ordered list of packing and sweep units
+ * that the pool's threads take as they become free, in a single fork-join (see {@link Schedule});
+ * with few rows, the columns are split and each thread packs its own panels. The block sizes can
+ * be overridden for experiments with the system properties tune4j.gemm.kc / .nc / .mc.
  *
  * <p>Determinism: each C tile is written by one thread and accumulated in a fixed order (K steps
  * within a KC block in registers, then the blocks added into C in order), with block boundaries
@@ -302,10 +302,47 @@ public final class Gemm {
         FloatVector c6_0 = z, c6_1 = z, c7_0 = z, c7_1 = z;
         FloatVector c8_0 = z, c8_1 = z, c9_0 = z, c9_1 = z;
         FloatVector c10_0 = z, c10_1 = z, c11_0 = z, c11_1 = z;
-        for (int kk = 0; kk < kc; kk++) {
-            int bo = bOff + kk * NR, ao = aOff + kk * MR;
-            FloatVector b0 = FloatVector.fromArray(S, pb, bo), b1 = FloatVector.fromArray(S, pb, bo + L);
-            FloatVector x;
+        // Two K steps per iteration: C2 does not unroll a loop this large by itself, and the
+        // loop overhead is then a visible share of a 12-cycle step.
+        FloatVector b0, b1, x;
+        int kk = 0, bo, ao;
+        for (; kk + 1 < kc; kk += 2) {
+            bo = bOff + kk * NR; ao = aOff + kk * MR;
+            b0 = FloatVector.fromArray(S, pb, bo); b1 = FloatVector.fromArray(S, pb, bo + L);
+            x = FloatVector.broadcast(S, pa[ao + 0]); c0_0 = b0.fma(x, c0_0); c0_1 = b1.fma(x, c0_1);
+            x = FloatVector.broadcast(S, pa[ao + 1]); c1_0 = b0.fma(x, c1_0); c1_1 = b1.fma(x, c1_1);
+            x = FloatVector.broadcast(S, pa[ao + 2]); c2_0 = b0.fma(x, c2_0); c2_1 = b1.fma(x, c2_1);
+            x = FloatVector.broadcast(S, pa[ao + 3]); c3_0 = b0.fma(x, c3_0); c3_1 = b1.fma(x, c3_1);
+            x = FloatVector.broadcast(S, pa[ao + 4]); c4_0 = b0.fma(x, c4_0); c4_1 = b1.fma(x, c4_1);
+            x = FloatVector.broadcast(S, pa[ao + 5]); c5_0 = b0.fma(x, c5_0); c5_1 = b1.fma(x, c5_1);
+            if (MR > 6) {
+                x = FloatVector.broadcast(S, pa[ao + 6]); c6_0 = b0.fma(x, c6_0); c6_1 = b1.fma(x, c6_1);
+                x = FloatVector.broadcast(S, pa[ao + 7]); c7_0 = b0.fma(x, c7_0); c7_1 = b1.fma(x, c7_1);
+                x = FloatVector.broadcast(S, pa[ao + 8]); c8_0 = b0.fma(x, c8_0); c8_1 = b1.fma(x, c8_1);
+                x = FloatVector.broadcast(S, pa[ao + 9]); c9_0 = b0.fma(x, c9_0); c9_1 = b1.fma(x, c9_1);
+                x = FloatVector.broadcast(S, pa[ao + 10]); c10_0 = b0.fma(x, c10_0); c10_1 = b1.fma(x, c10_1);
+                x = FloatVector.broadcast(S, pa[ao + 11]); c11_0 = b0.fma(x, c11_0); c11_1 = b1.fma(x, c11_1);
+            }
+            bo = bOff + (kk + 1) * NR; ao = aOff + (kk + 1) * MR;
+            b0 = FloatVector.fromArray(S, pb, bo); b1 = FloatVector.fromArray(S, pb, bo + L);
+            x = FloatVector.broadcast(S, pa[ao + 0]); c0_0 = b0.fma(x, c0_0); c0_1 = b1.fma(x, c0_1);
+            x = FloatVector.broadcast(S, pa[ao + 1]); c1_0 = b0.fma(x, c1_0); c1_1 = b1.fma(x, c1_1);
+            x = FloatVector.broadcast(S, pa[ao + 2]); c2_0 = b0.fma(x, c2_0); c2_1 = b1.fma(x, c2_1);
+            x = FloatVector.broadcast(S, pa[ao + 3]); c3_0 = b0.fma(x, c3_0); c3_1 = b1.fma(x, c3_1);
+            x = FloatVector.broadcast(S, pa[ao + 4]); c4_0 = b0.fma(x, c4_0); c4_1 = b1.fma(x, c4_1);
+            x = FloatVector.broadcast(S, pa[ao + 5]); c5_0 = b0.fma(x, c5_0); c5_1 = b1.fma(x, c5_1);
+            if (MR > 6) {
+                x = FloatVector.broadcast(S, pa[ao + 6]); c6_0 = b0.fma(x, c6_0); c6_1 = b1.fma(x, c6_1);
+                x = FloatVector.broadcast(S, pa[ao + 7]); c7_0 = b0.fma(x, c7_0); c7_1 = b1.fma(x, c7_1);
+                x = FloatVector.broadcast(S, pa[ao + 8]); c8_0 = b0.fma(x, c8_0); c8_1 = b1.fma(x, c8_1);
+                x = FloatVector.broadcast(S, pa[ao + 9]); c9_0 = b0.fma(x, c9_0); c9_1 = b1.fma(x, c9_1);
+                x = FloatVector.broadcast(S, pa[ao + 10]); c10_0 = b0.fma(x, c10_0); c10_1 = b1.fma(x, c10_1);
+                x = FloatVector.broadcast(S, pa[ao + 11]); c11_0 = b0.fma(x, c11_0); c11_1 = b1.fma(x, c11_1);
+            }
+        }
+        if (kk < kc) {
+            bo = bOff + kk * NR; ao = aOff + kk * MR;
+            b0 = FloatVector.fromArray(S, pb, bo); b1 = FloatVector.fromArray(S, pb, bo + L);
             x = FloatVector.broadcast(S, pa[ao + 0]); c0_0 = b0.fma(x, c0_0); c0_1 = b1.fma(x, c0_1);
             x = FloatVector.broadcast(S, pa[ao + 1]); c1_0 = b0.fma(x, c1_0); c1_1 = b1.fma(x, c1_1);
             x = FloatVector.broadcast(S, pa[ao + 2]); c2_0 = b0.fma(x, c2_0); c2_1 = b1.fma(x, c2_1);
