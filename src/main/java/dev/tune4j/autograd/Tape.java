@@ -66,11 +66,19 @@ public final class Tape implements AutoCloseable {
 
     /** Backpropagates from a scalar loss (gradient seeded with 1). */
     public void backward(Var loss) {
+        backward(loss, 1f);
+    }
+
+    /**
+     * Backpropagates {@code seed · loss}: the gradients of a weighted loss without an op for the
+     * weight (a trainer turns a micro-batch's mean back into its sum this way).
+     */
+    public void backward(Var loss, float seed) {
         if (loss.value().numel() != 1) {
             throw new IllegalArgumentException("backward needs a scalar loss, got shape " + Arrays.toString(loss.shape()));
         }
         if (!loss.requiresGrad()) throw new IllegalStateException("loss does not depend on any trainable parameter");
-        loss.gradForAccumulation()[0] += 1f;
+        loss.gradForAccumulation()[0] += seed;
         backwardFromSeededGrads();
     }
 

@@ -27,15 +27,15 @@ public final class DemoCommand implements Runnable {
         TinyLmDemo.Options o = new TinyLmDemo.Options(steps, d.batch(), d.seq(), d.hidden(), d.layers(), d.heads(), d.lr(), seed, d.evalEvery());
         if (!json) System.out.printf("tune4j demo: byte-level GPT, %d blocks, hidden %d, %d updates on built-in text%n", o.layers(), o.hidden(), o.steps());
         TinyLmDemo.Outcome out = TinyLmDemo.run(o, new Trainer.Listener() {
-            public void onStep(int step, double lr, double loss, double gradNorm, double sec) {
-                if (step % 25 != 0 && step != 1) return;
-                if (json) emit("step", "step", step, "lr", lr, "loss", loss, "grad_norm", gradNorm, "seconds", sec);
-                else System.out.printf("step %4d  lr %.2e  train loss %.4f  grad norm %.3f%n", step, lr, loss, gradNorm);
+            public void onStep(Trainer.Step s) {
+                if (s.step() % 25 != 0 && s.step() != 1) return;
+                if (json) emit("step", "step", s.step(), "lr", s.lr(), "loss", s.loss(), "grad_norm", s.gradNorm(), "seconds", s.seconds());
+                else System.out.printf("step %4d  lr %.2e  train loss %.4f  grad norm %.3f%n", s.step(), s.lr(), s.loss(), s.gradNorm());
             }
 
-            public void onEval(int step, double valLoss, Map<String, Double> metrics, boolean improved) {
-                if (json) emit("eval", "step", step, "val_loss", valLoss, "improved", improved);
-                else System.out.printf("step %4d  validation loss %.4f%s%n", step, valLoss, improved ? "  (best)" : "");
+            public void onEval(Trainer.Eval e) {
+                if (json) emit("eval", "step", e.step(), "val_loss", e.evaluation().loss(), "improved", e.improved());
+                else System.out.printf("step %4d  validation loss %.4f%s%n", e.step(), e.evaluation().loss(), e.improved() ? "  (best)" : "");
             }
         });
         if (json) {

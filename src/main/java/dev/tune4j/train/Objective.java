@@ -12,7 +12,9 @@ import java.util.Map;
 public interface Objective<B> {
 
     /**
-     * @param value   scalar loss to backpropagate (mean over the batch's counted items)
+     * @param value   scalar loss to backpropagate: the mean over the batch's counted items (the
+     *                trainer weights it by {@code count} so that an update averages over all the
+     *                items of its micro-batches, not over micro-batch means)
      * @param count   how many items (tokens, examples) the mean is over, to weight evaluation averages
      * @param metrics extra figures to log (accuracy, reward margin, ...)
      */
@@ -23,4 +25,9 @@ public interface Objective<B> {
     }
 
     Loss loss(B batch);
+
+    /** How held-out data is scored: by default the count-weighted mean loss and metrics. */
+    default Evaluator<B> evaluator() {
+        return Evaluator.means(this);
+    }
 }

@@ -2,17 +2,16 @@ package dev.tune4j.train;
 
 import dev.tune4j.autograd.Parameter;
 import dev.tune4j.autograd.Tape;
-import dev.tune4j.autograd.Var;
-import dev.tune4j.autograd.ops.ScaleOp;
 import dev.tune4j.model.WeightMapper;
 import dev.tune4j.nn.Module;
 import dev.tune4j.tensor.Tensor;
 import dev.tune4j.train.optim.AdamW;
 import dev.tune4j.train.optim.LrSchedule;
 import dev.tune4j.train.optim.Optimizer;
+import dev.tune4j.train.optim.ParamGroup;
 import dev.tune4j.train.optim.ParamGroups;
+import dev.tune4j.train.optim.Sgd;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -20,10 +19,19 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The training loop, independent of the method: each update sums the gradients of
- * {@code gradAccumulation} micro-batches (each loss scaled by 1/N), refuses a non-finite loss or
- * gradient before it touches the weights, clips, steps the optimizer under the schedule, and
- * evaluates on held-out data every {@code evalEvery} updates with early stopping.
+ * The training loop, independent of the method. One update:
+ * <pre>
+ *   for each micro-batch i of the update (up to gradAccumulation, fewer at an epoch's end):
+ *       loss_i = objective(batch_i)            mean over its n_i counted items (tokens, examples)
+ *       refuse a non-finite loss before any weight changes
+ *       backward(n_i · loss_i)                 gradients of the summed loss accumulate
+ *   g = g / Σ n_i                              the mean over every counted item of the update
+ *   clip(g) -> schedule -> optimizer step -> zero gradients
+ * </pre>
+ * so accumulating 4 micro-batches of 2 equals one batch of 8, whatever the padding (peers average
+ * micro-batch means instead). Held-out data is evaluated every {@code evalEvery} updates, at each
+ * epoch's end and after the last update; early stopping watches {@code evalMetric} and the best
+ * weights are restored at the end. All loop state lives in a {@link TrainState}.
  *
  * @param <B> the batch type its {@link Objective} consumes
  */
@@ -31,19 +39,25 @@ public final class Trainer<B> {
 
     /** Progress events; every field is a plain number so listeners can log JSON. */
     public interface Listener {
-        default void onStep(int step, double lr, double loss, double gradNorm, double secondsPerStep) {}
+        default void onStep(Step step) {}
 
-        default void onEval(int step, double valLoss, Map<String, Double> metrics, boolean improved) {}
+        default void onEval(Eval eval) {}
     }
 
+    /** One finished update: {@code tokens} input tokens went through it in {@code seconds}. */
+    public record Step(int step, int totalSteps, int epoch, double lr, double loss, double gradNorm, double seconds, long tokens) {}
+
+    public record Eval(int step, int epoch, Evaluator.Evaluation evaluation, boolean improved) {}
+
     public record Result(int steps, double lastTrainLoss, double bestValLoss, int bestStep, boolean stoppedEarly,
-                         List<double[]> trainCurve, List<double[]> valCurve) {}
+                         List<double[]> trainCurve, List<double[]> valCurve, Evaluator.Evaluation best) {}
 
     private final Module model;
     private final Objective<B> objective;
     private final TrainConfig config;
     private final Optimizer optimizer;
-    private final LrSchedule schedule;
+    private final List<Parameter> params;
+    private final TrainState state = new TrainState();
 
     public Trainer(Module model, Objective<B> objective, TrainConfig config) {
         this.model = model;
@@ -52,101 +66,151 @@ public final class Trainer<B> {
         WeightMapper.materializeTrainable(model);
         List<Parameter> trainable = model.trainableParameters();
         if (trainable.isEmpty()) throw new IllegalArgumentException("nothing to train: every parameter is frozen");
-        var groups = ParamGroups.build(trainable, config.lr, config.weightDecay);
-        for (var g : groups) g.setBetas(config.beta1, config.beta2).setEps(config.adamEps);
-        this.optimizer = new AdamW(groups);
-        this.schedule = LrSchedule.named(config.schedule, config.warmupSteps, config.steps, config.minLrRatio);
+        List<ParamGroup> groups = ParamGroups.build(trainable, config.lr, config.weightDecay);
+        this.optimizer = switch (config.optimizer) {
+            case "adamw" -> {
+                for (ParamGroup g : groups) g.setBetas(config.beta1, config.beta2).setEps(config.adamEps);
+                yield new AdamW(groups);
+            }
+            case "sgd" -> new Sgd(groups, config.momentum);
+            default -> throw new IllegalArgumentException("unknown optimizer '" + config.optimizer + "' (expected adamw or sgd)");
+        };
+        this.params = groups.stream().flatMap(g -> g.params().stream()).toList();
     }
 
     public Optimizer optimizer() {
         return optimizer;
     }
 
-    /**
-     * @param train      an endless (or long enough) stream of training micro-batches
-     * @param validation a fresh pass over the validation batches each time it is called (null: none)
-     */
-    public Result fit(Iterator<B> train, Supplier<Iterable<B>> validation, Listener listener) {
-        model.train(true);
-        List<double[]> trainCurve = new ArrayList<>(), valCurve = new ArrayList<>();
-        double best = Double.POSITIVE_INFINITY, lastLoss = Double.NaN;
-        int bestStep = -1, sinceBest = 0;
-        boolean stoppedEarly = false;
-        Map<String, Tensor> bestWeights = null;
-        int step = 0;
-        while (step < config.steps) {
-            long t0 = System.nanoTime();
-            schedule.apply(optimizer);
-            double loss = 0;
-            for (int micro = 0; micro < config.gradAccumulation; micro++) {
-                if (!train.hasNext()) throw new IllegalStateException("training data ran out at update " + step);
-                try (Tape tape = Tape.record()) {
-                    Objective.Loss l = objective.loss(train.next());
-                    double v = l.scalar();
-                    if (!Double.isFinite(v)) {
-                        throw new NonFiniteLossException("loss is " + v + " at update " + step + " (micro-batch " + micro
-                                + "); weights were not changed. Lower the learning rate or check the data.");
-                    }
-                    loss += v / config.gradAccumulation;
-                    Var scaled = config.gradAccumulation == 1 ? l.value() : ScaleOp.apply(l.value(), 1f / config.gradAccumulation);
-                    tape.backward(scaled);
-                }
-            }
-            List<Parameter> params = optimizer.groups().stream().flatMap(g -> g.params().stream()).toList();
-            // Both paths throw NonFiniteGradientException before any weight changes.
-            double norm = config.clipNorm > 0 ? GradClip.clipGlobalNorm(params, config.clipNorm) : GradClip.globalNorm(params);
-            double lr = optimizer.groups().get(0).lr();
-            optimizer.step();
-            optimizer.zeroGrad();
-            step++;
-            lastLoss = loss;
-            trainCurve.add(new double[] {step, loss});
-            if (listener != null) listener.onStep(step, lr, loss, norm, (System.nanoTime() - t0) / 1e9);
-
-            if (validation != null && config.evalEvery > 0 && (step % config.evalEvery == 0 || step == config.steps)) {
-                Evaluation ev = evaluate(validation.get());
-                valCurve.add(new double[] {step, ev.loss()});
-                boolean improved = ev.loss() < best - config.earlyStoppingMinDelta;
-                if (improved) {
-                    best = ev.loss();
-                    bestStep = step;
-                    sinceBest = 0;
-                    if (config.restoreBest) bestWeights = snapshot();
-                } else {
-                    sinceBest++;
-                }
-                if (listener != null) listener.onEval(step, ev.loss(), ev.metrics(), improved);
-                if (config.earlyStoppingPatience > 0 && sinceBest >= config.earlyStoppingPatience) {
-                    stoppedEarly = true;
-                    break;
-                }
-            }
-        }
-        if (bestWeights != null && bestStep != step) restore(bestWeights);
-        model.train(false);
-        return new Result(step, lastLoss, best, bestStep, stoppedEarly, trainCurve, valCurve);
+    public TrainState state() {
+        return state;
     }
 
-    public record Evaluation(double loss, long count, Map<String, Double> metrics) {}
+    /** Updates a run over {@code data} makes: {@code epochs} passes when set, capped by {@code steps}. */
+    public int totalSteps(Batches<B> data) {
+        if (config.epochs <= 0 || data.perEpoch() < 0) return config.steps;
+        int perEpoch = Math.ceilDiv(data.perEpoch(), config.gradAccumulation);
+        return Math.min(config.steps, config.epochs * perEpoch);
+    }
 
-    /** Count-weighted mean loss (and metrics) over batches, in evaluation mode with no tape. */
-    public Evaluation evaluate(Iterable<B> batches) {
+    /** An endless stream of micro-batches: {@code steps} updates. */
+    public Result fit(Iterator<B> train, Supplier<Iterable<B>> validation, Listener listener) {
+        return fit(Batches.stream(train), validation, listener);
+    }
+
+    /**
+     * Trains until {@link #totalSteps} updates are done or early stopping ends the run.
+     *
+     * @param validation a fresh pass over the validation batches each time it is called (null: none)
+     */
+    public Result fit(Batches<B> data, Supplier<Iterable<B>> validation, Listener listener) {
+        int total = totalSteps(data);
+        LrSchedule schedule = LrSchedule.named(config.schedule, Math.min(config.warmupSteps, total), total, config.minLrRatio);
+        model.train(true);
+        Iterator<B> epoch = null;
+        double lastLoss = Double.NaN;
+        while (state.step < total && !state.stoppedEarly) {
+            long t0 = System.nanoTime();
+            schedule.apply(optimizer);
+            double lossSum = 0;
+            long count = 0, tokens = 0;
+            boolean epochEnded = false;
+            for (int micro = 0; micro < config.gradAccumulation && !epochEnded; micro++) {
+                if (epoch == null) epoch = skip(data.epoch(state.epoch), state.batchInEpoch);
+                if (!epoch.hasNext()) throw new IllegalStateException("training data ran out at update " + state.step + " (epoch " + state.epoch + ")");
+                B batch = epoch.next();
+                state.batchInEpoch++;
+                epochEnded = state.batchInEpoch == data.perEpoch();
+                tokens += data.tokens(batch);
+                try (Tape tape = Tape.record()) {
+                    Objective.Loss l = objective.loss(batch);
+                    double v = l.scalar();
+                    if (!Double.isFinite(v)) {
+                        throw new NonFiniteLossException("loss is " + v + " at update " + state.step + " (micro-batch " + micro
+                                + "); weights were not changed. Lower the learning rate or check the data.");
+                    }
+                    if (l.count() == 0) continue; // nothing scored: no gradient to add
+                    lossSum += v * l.count();
+                    count += l.count();
+                    tape.backward(l.value(), (float) l.count());
+                }
+            }
+            double lr = optimizer.groups().get(0).lr();
+            double norm = 0;
+            if (count > 0) {
+                GradClip.scaleGrads(params, 1.0 / count);
+                // Both paths throw NonFiniteGradientException before any weight changes.
+                norm = config.clipNorm > 0 ? GradClip.clipGlobalNorm(params, config.clipNorm) : GradClip.globalNorm(params);
+                optimizer.step();
+            }
+            optimizer.zeroGrad();
+            state.step++;
+            lastLoss = count == 0 ? Double.NaN : lossSum / count;
+            state.trainCurve.add(new double[] {state.step, lastLoss});
+            if (listener != null) {
+                listener.onStep(new Step(state.step, total, state.epoch, lr, lastLoss, norm, (System.nanoTime() - t0) / 1e9, tokens));
+            }
+            if (epochEnded) {
+                state.epoch++;
+                state.batchInEpoch = 0;
+                epoch = null;
+            }
+            boolean due = (config.evalEvery > 0 && state.step % config.evalEvery == 0) || epochEnded || state.step == total;
+            if (validation != null && due) evaluateAndTrack(validation.get(), listener);
+        }
+        if (state.bestWeights != null && state.bestStep != state.step) restore(state.bestWeights);
+        model.train(false);
+        double bestLoss = state.bestEvaluation == null ? Double.NaN : state.bestEvaluation.loss();
+        return new Result(state.step, lastLoss, bestLoss, state.bestStep, state.stoppedEarly, state.trainCurve, state.valCurve,
+                state.bestEvaluation);
+    }
+
+    private void evaluateAndTrack(Iterable<B> validation, Listener listener) {
+        Evaluator.Evaluation ev = evaluate(validation);
+        model.train(true);
+        state.valCurve.add(new double[] {state.step, ev.loss()});
+        double v = ev.metric(config.evalMetric);
+        if (Double.isNaN(v)) {
+            throw new IllegalArgumentException("evaluation metric '" + config.evalMetric + "' is not computed for this task (available: loss"
+                    + (ev.metrics().isEmpty() ? "" : ", " + String.join(", ", ev.metrics().keySet())) + ")");
+        }
+        boolean improved = Double.isNaN(state.best) || (lowerIsBetter(config.evalMetric)
+                ? v < state.best - config.earlyStoppingMinDelta
+                : v > state.best + config.earlyStoppingMinDelta);
+        if (improved) {
+            state.best = v;
+            state.bestStep = state.step;
+            state.bestEvaluation = ev;
+            state.sinceBest = 0;
+            if (config.restoreBest) state.bestWeights = snapshot();
+        } else {
+            state.sinceBest++;
+        }
+        if (listener != null) listener.onEval(new Eval(state.step, state.epoch, ev, improved));
+        if (config.earlyStoppingPatience > 0 && state.sinceBest >= config.earlyStoppingPatience) state.stoppedEarly = true;
+    }
+
+    /** Loss-like metrics improve downwards; accuracy, F1 and the like upwards. */
+    static boolean lowerIsBetter(String metric) {
+        return metric.equals("loss") || metric.equals("perplexity") || metric.endsWith("_loss");
+    }
+
+    /** The objective's figures over held-out batches, in evaluation mode with no tape. */
+    public Evaluator.Evaluation evaluate(Iterable<B> batches) {
         boolean wasTraining = model.isTraining();
         model.train(false);
-        double sum = 0;
-        long count = 0;
-        Map<String, Double> metricSums = new HashMap<>();
-        for (B b : batches) {
-            Objective.Loss l = objective.loss(b);
-            sum += l.scalar() * l.count();
-            count += l.count();
-            for (var e : l.metrics().entrySet()) metricSums.merge(e.getKey(), e.getValue() * l.count(), Double::sum);
+        try {
+            Evaluator<B> ev = objective.evaluator();
+            for (B b : batches) ev.add(b);
+            return ev.result();
+        } finally {
+            model.train(wasTraining);
         }
-        model.train(wasTraining);
-        Map<String, Double> metrics = new HashMap<>();
-        long n = Math.max(1, count);
-        for (var e : metricSums.entrySet()) metrics.put(e.getKey(), e.getValue() / n);
-        return new Evaluation(count == 0 ? Double.NaN : sum / count, count, metrics);
+    }
+
+    private static <B> Iterator<B> skip(Iterator<B> it, int n) {
+        for (int i = 0; i < n && it.hasNext(); i++) it.next();
+        return it;
     }
 
     private Map<String, Tensor> snapshot() {

@@ -123,7 +123,7 @@ class ClassificationObjectiveTest {
         };
         long t0 = System.nanoTime();
         Trainer.Result r = trainer.fit(it, () -> held, null);
-        Trainer.Evaluation after = trainer.evaluate(held);
+        Evaluator.Evaluation after = trainer.evaluate(held);
         System.out.printf("BERTCLS fine-tune: held-out accuracy %.3f -> %.3f, loss %.4f, %d steps in %.1f s%n",
                 before, after.metrics().get("accuracy"), after.loss(), r.steps(), (System.nanoTime() - t0) / 1e9);
         assertTrue(before < 0.6, "an untrained classifier should not already solve it: " + before);

@@ -117,8 +117,8 @@ class TrainerTest {
         List<Double> losses = new ArrayList<>();
         Trainer.Result r = trainer.fit(cycle(List.of(batch)), null, new Trainer.Listener() {
             @Override
-            public void onStep(int step, double lr, double loss, double gradNorm, double secondsPerStep) {
-                losses.add(loss);
+            public void onStep(Trainer.Step s) {
+                losses.add(s.loss());
             }
         });
         double last = trainer.evaluate(List.of(batch)).loss();
@@ -235,6 +235,69 @@ class TrainerTest {
         assertTrue(diff < 1e-3 * moved, "accumulated and full-batch weights differ by " + diff + " (moved " + moved + ")");
     }
 
+    /**
+     * The issue's contract: one update of batch 8 equals 4 accumulated micro-batches of 2 whose
+     * rows carry very different numbers of scored tokens (uneven padding), to 1e-6 relative. A
+     * trainer that averaged micro-batch means would be off by tens of percent here. SGD with a huge
+     * learning rate makes the weight change the gradient itself, far above the weights' rounding.
+     */
+    @Test
+    void accumulationNormalisesByEveryScoredTokenOfTheUpdate() {
+        LmBatch full = randomBatch(81, 8);
+        int[] targets = full.targets().clone();
+        int[] scored = {12, 1, 3, 12, 7, 2, 12, 5}; // tokens kept per row; the rest is padding
+        for (int r = 0; r < 8; r++) for (int t = scored[r]; t < SEQ; t++) targets[r * SEQ + t] = LmBatch.IGNORE;
+        LmBatch padded = new LmBatch(full.tokens(), targets);
+        List<LmBatch> micro = List.of(rows(padded, 0, 2), rows(padded, 2, 4), rows(padded, 4, 6), rows(padded, 6, 8));
+        Map<String, float[]> one = sgdUpdate(List.of(padded), 1), four = sgdUpdate(micro, 4);
+        Map<String, float[]> w0 = values(llama(7));
+        double worst = 0, largest = 0;
+        for (String name : one.keySet()) {
+            float[] a = one.get(name), b = four.get(name), z = w0.get(name);
+            for (int i = 0; i < a.length; i++) {
+                largest = Math.max(largest, Math.abs(a[i] - z[i]));
+                worst = Math.max(worst, Math.abs((a[i] - z[i]) - (b[i] - z[i])));
+            }
+        }
+        System.out.printf("TRAIN exact accumulation: max update diff %.3e of max update %.3e%n", worst, largest);
+        assertTrue(largest > 1, "the update must be far above the weights' rounding: " + largest);
+        assertTrue(worst <= 1e-6 * largest, "accumulated update differs by " + worst / largest + " relative");
+    }
+
+    private static Map<String, float[]> sgdUpdate(List<LmBatch> data, int accumulation) {
+        Transformer model = llama(7);
+        TrainConfig tc = config(1, 1e3);
+        tc.optimizer = "sgd";
+        tc.weightDecay = 0;
+        tc.gradAccumulation = accumulation;
+        tc.clipNorm = 0;
+        tc.schedule = "constant";
+        new Trainer<>(model, new CausalLmObjective(model), tc).fit(Batches.fixed(data, b -> 0), null, null);
+        return values(model);
+    }
+
+    @Test
+    void epochsBoundUpdatesAndAPartialWindowEndsEachEpoch() {
+        // 5 micro-batches per epoch with accumulation 2: updates of 2, 2 and 1 micro-batches, 3 per epoch.
+        List<LmBatch> data = new ArrayList<>();
+        for (int i = 0; i < 5; i++) data.add(randomBatch(90 + i, 2));
+        Transformer model = gpt2(3, 0f);
+        TrainConfig tc = config(1000, 1e-3);
+        tc.epochs = 2;
+        tc.gradAccumulation = 2;
+        List<Integer> epochs = new ArrayList<>(), evals = new ArrayList<>();
+        Trainer<LmBatch> trainer = new Trainer<>(model, new CausalLmObjective(model), tc);
+        Trainer.Result r = trainer.fit(Batches.fixed(data, b -> b.tokens().ids().length), () -> List.of(data.get(0)), new Trainer.Listener() {
+            public void onStep(Trainer.Step s) { epochs.add(s.epoch()); }
+
+            public void onEval(Trainer.Eval e) { evals.add(e.step()); }
+        });
+        assertEquals(6, r.steps());
+        assertEquals(List.of(0, 0, 0, 1, 1, 1), epochs);
+        assertEquals(List.of(3, 6), evals, "evaluated at each epoch's end");
+        assertEquals(2, trainer.state().epoch);
+    }
+
     private record Run(List<Double> losses, List<Double> norms, Map<String, float[]> initial, Map<String, float[]> weights) {}
 
     private static Run accumulationRun(List<LmBatch> data, int accumulation) {
@@ -246,9 +309,9 @@ class TrainerTest {
         List<Double> losses = new ArrayList<>(), norms = new ArrayList<>();
         new Trainer<>(model, new CausalLmObjective(model), tc).fit(cycle(data), null, new Trainer.Listener() {
             @Override
-            public void onStep(int step, double lr, double loss, double gradNorm, double secondsPerStep) {
-                losses.add(loss);
-                norms.add(gradNorm);
+            public void onStep(Trainer.Step s) {
+                losses.add(s.loss());
+                norms.add(s.gradNorm());
             }
         });
         return new Run(losses, norms, initial, values(model));
@@ -276,9 +339,9 @@ class TrainerTest {
         List<double[]> curve = new ArrayList<>();
         Trainer.Result r = trainer.fit(cycle(List.of(train)), () -> List.of(val), new Trainer.Listener() {
             @Override
-            public void onEval(int step, double valLoss, Map<String, Double> metrics, boolean improved) {
-                atEval.put(step, bits(model));
-                curve.add(new double[] {step, valLoss});
+            public void onEval(Trainer.Eval e) {
+                atEval.put(e.step(), bits(model));
+                curve.add(new double[] {e.step(), e.evaluation().loss()});
             }
         });
         StringBuilder sb = new StringBuilder();
