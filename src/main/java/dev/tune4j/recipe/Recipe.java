@@ -1,0 +1,49 @@
+package dev.tune4j.recipe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
+
+/**
+ * A fine-tuning run as a recipe names it: the typed form of {@code recipe/defaults.yaml}, which
+ * lists every knob with its default and meaning. Built by {@link RecipeLoader} (YAML, {@code --set}
+ * overrides, checks with the key's name in every message) or in code with {@link #builder()}.
+ * Field names are the YAML keys in camel case.
+ */
+public record Recipe(String model, String task, Data data, String method, Partial partial, Lora lora,
+                     Classification classification, Optimizer optimizer, Schedule schedule, Train train, Eval eval,
+                     Log log, String output) {
+
+    /** @param validation a fraction (number) or a file (string); {@code test} likewise */
+    public record Data(String train, JsonNode validation, JsonNode test, String textField, String labelField,
+                       List<String> labels, int maxLength, boolean prepare) {}
+
+    public record Partial(boolean freezeEmbeddings, int freezeLayers, List<String> freeze) {}
+
+    /** @param targetModules null, a list of module names, or one regular expression (PEFT's semantics) */
+    public record Lora(int r, double alpha, double dropout, JsonNode targetModules, boolean useRslora, List<String> modulesToSave) {}
+
+    /** @param classWeights null, "balanced", or an object label -> weight */
+    public record Classification(String pooling, JsonNode classWeights) {}
+
+    public record Optimizer(String name, double lr, double weightDecay, List<Double> betas, double eps, double momentum) {}
+
+    public record Schedule(String name, int warmupSteps, double minLrRatio) {}
+
+    public record Train(int epochs, int maxSteps, int batchSize, int gradAccumulation, double clipNorm, long seed, boolean bucketByLength) {}
+
+    public record Eval(int every, String metric, int earlyStoppingPatience, double minDelta, boolean restoreBest, int batchSize) {}
+
+    public record Log(int every) {}
+
+    /** Starts from the defaults; {@code set("lora.r", 16)} changes a knob by its YAML key. */
+    public static RecipeLoader.Builder builder() {
+        return new RecipeLoader.Builder();
+    }
+
+    /** The metric early stopping and the best weights go by. */
+    public String evalMetric() {
+        if (eval.metric() != null) return eval.metric();
+        return task.equals("classification") ? "macro_f1" : "loss";
+    }
+}

@@ -1,0 +1,93 @@
+package dev.tune4j.recipe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.List;
+
+/** The ranges and choices of a recipe's values, each error naming the key and the value given. */
+final class RecipeChecks {
+    private RecipeChecks() {}
+
+    static void check(Recipe r, String src) {
+        require(r.model() != null && !r.model().isBlank(), src, "'model' is required (a Hugging Face folder, builtin:all-minilm-l6-v2 or onnx:PATH.onnx)");
+        oneOf(src, "task", r.task(), List.of("classification", "causal_lm"));
+        oneOf(src, "method", r.method(), List.of("full", "partial", "lora"));
+        require(r.output() != null && !r.output().isBlank(), src, "'output' is required (the run folder)");
+
+        Recipe.Data d = r.data();
+        require(d.train() != null && !d.train().isBlank(), src, "'data.train' is required (a data file or a prepared folder)");
+        split(src, "data.validation", d.validation());
+        split(src, "data.test", d.test());
+        if (d.validation().isNumber() && d.test().isNumber()) {
+            require(d.validation().asDouble() + d.test().asDouble() < 1, src, "'data.validation' + 'data.test' must leave rows for training, got "
+                    + d.validation().asDouble() + " + " + d.test().asDouble());
+        }
+        range(src, "data.max_length", d.maxLength(), 2, 1 << 20);
+        if (d.labels() != null) require(d.labels().size() >= 2, src, "'data.labels' needs at least 2 classes, got " + d.labels());
+
+        range(src, "partial.freeze_layers", r.partial().freezeLayers(), 0, 10_000);
+        Recipe.Lora l = r.lora();
+        range(src, "lora.r", l.r(), 1, 4096);
+        require(l.alpha() > 0 && Double.isFinite(l.alpha()), src, "'lora.alpha' must be positive, got " + l.alpha());
+        require(l.dropout() >= 0 && l.dropout() < 1, src, "'lora.dropout' must be in [0, 1), got " + l.dropout());
+        JsonNode t = l.targetModules();
+        require(t == null || t.isNull() || t.isTextual() || (t.isArray() && !t.isEmpty()), src,
+                "'lora.target_modules' must be a list of module names or one regular expression, got " + t);
+
+        oneOf(src, "classification.pooling", r.classification().pooling(), List.of("cls", "mean"));
+        JsonNode w = r.classification().classWeights();
+        require(w == null || w.isNull() || (w.isTextual() && w.asText().equals("balanced")) || w.isObject(), src,
+                "'classification.class_weights' must be balanced or a mapping label: weight, got " + w);
+
+        Recipe.Optimizer o = r.optimizer();
+        oneOf(src, "optimizer.name", o.name(), List.of("adamw", "sgd"));
+        require(o.lr() > 0 && o.lr() < 10, src, "'optimizer.lr' must be in (0, 10), got " + o.lr());
+        require(o.weightDecay() >= 0, src, "'optimizer.weight_decay' must be >= 0, got " + o.weightDecay());
+        require(o.betas().size() == 2 && o.betas().stream().allMatch(b -> b >= 0 && b < 1), src,
+                "'optimizer.betas' must be two numbers in [0, 1), got " + o.betas());
+        require(o.eps() > 0, src, "'optimizer.eps' must be positive, got " + o.eps());
+        require(o.momentum() >= 0 && o.momentum() < 1, src, "'optimizer.momentum' must be in [0, 1), got " + o.momentum());
+
+        oneOf(src, "schedule.name", r.schedule().name(), List.of("constant", "constant_with_warmup", "linear", "cosine"));
+        range(src, "schedule.warmup_steps", r.schedule().warmupSteps(), 0, Integer.MAX_VALUE);
+        require(r.schedule().minLrRatio() >= 0 && r.schedule().minLrRatio() <= 1, src, "'schedule.min_lr_ratio' must be in [0, 1], got " + r.schedule().minLrRatio());
+
+        Recipe.Train tr = r.train();
+        range(src, "train.epochs", tr.epochs(), 0, 100_000);
+        range(src, "train.max_steps", tr.maxSteps(), 0, Integer.MAX_VALUE);
+        require(tr.epochs() > 0 || tr.maxSteps() > 0, src, "'train.epochs' and 'train.max_steps' are both 0: nothing would train");
+        range(src, "train.batch_size", tr.batchSize(), 1, 65_536);
+        range(src, "train.grad_accumulation", tr.gradAccumulation(), 1, 65_536);
+        require(tr.clipNorm() >= 0, src, "'train.clip_norm' must be >= 0, got " + tr.clipNorm());
+
+        Recipe.Eval e = r.eval();
+        range(src, "eval.every", e.every(), 0, Integer.MAX_VALUE);
+        range(src, "eval.early_stopping_patience", e.earlyStoppingPatience(), 0, Integer.MAX_VALUE);
+        range(src, "eval.batch_size", e.batchSize(), 1, 65_536);
+        require(e.minDelta() >= 0, src, "'eval.min_delta' must be >= 0, got " + e.minDelta());
+        List<String> metrics = r.task().equals("classification") ? List.of("loss", "accuracy", "macro_f1") : List.of("loss", "perplexity");
+        oneOf(src, "eval.metric", r.evalMetric(), metrics);
+        range(src, "log.every", r.log().every(), 1, Integer.MAX_VALUE);
+    }
+
+    private static void split(String src, String key, JsonNode v) {
+        if (v == null || v.isNull()) return;
+        if (v.isNumber()) {
+            require(v.asDouble() >= 0 && v.asDouble() < 1, src, "'" + key + "' as a fraction must be in [0, 1), got " + v.asDouble());
+        } else {
+            require(v.isTextual() && !v.asText().isBlank(), src, "'" + key + "' must be a fraction or a file, got " + v);
+        }
+    }
+
+    private static void oneOf(String src, String key, String v, List<String> allowed) {
+        require(v != null && allowed.contains(v), src, "'" + key + "' must be one of " + String.join(", ", allowed) + ", got " + (v == null ? "nothing" : "'" + v + "'"));
+    }
+
+    private static void range(String src, String key, long v, long min, long max) {
+        require(v >= min && v <= max, src, "'" + key + "' must be " + (max >= Integer.MAX_VALUE ? ">= " + min : "in [" + min + ", " + max + "]") + ", got " + v);
+    }
+
+    private static void require(boolean ok, String src, String message) {
+        if (!ok) throw new IllegalArgumentException(src + ": " + message);
+    }
+}
