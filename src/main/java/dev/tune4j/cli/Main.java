@@ -9,6 +9,9 @@ import picocli.CommandLine.Command;
         description = "Fine-tuning of pre-trained transformer models in pure Java.",
         subcommands = {
                 DemoCommand.class,
+                TrainCommand.class,
+                EvalCommand.class,
+                PredictCommand.class,
                 BenchCommand.class,
                 DataCommand.class,
                 InspectCommand.class,

@@ -30,7 +30,7 @@ public record Recipe(String model, String task, Data data, String method, Partia
 
     public record Schedule(String name, int warmupSteps, double minLrRatio) {}
 
-    public record Train(int epochs, int maxSteps, int batchSize, int gradAccumulation, double clipNorm, long seed, boolean bucketByLength) {}
+    public record Train(int epochs, int maxSteps, int batchSize, int gradAccumulation, double clipNorm, long seed, boolean bucketByLength, String init) {}
 
     public record Eval(int every, String metric, int earlyStoppingPatience, double minDelta, boolean restoreBest, int batchSize) {}
 

@@ -58,6 +58,7 @@ final class RecipeChecks {
         require(tr.epochs() > 0 || tr.maxSteps() > 0, src, "'train.epochs' and 'train.max_steps' are both 0: nothing would train");
         range(src, "train.batch_size", tr.batchSize(), 1, 65_536);
         range(src, "train.grad_accumulation", tr.gradAccumulation(), 1, 65_536);
+        oneOf(src, "train.init", tr.init(), List.of("pretrained", "random"));
         require(tr.clipNorm() >= 0, src, "'train.clip_norm' must be >= 0, got " + tr.clipNorm());
 
         Recipe.Eval e = r.eval();

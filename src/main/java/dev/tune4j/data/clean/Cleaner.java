@@ -63,6 +63,12 @@ public final class Cleaner {
         return e.withTexts(texts);
     }
 
+    /** One text through every enabled rule, as a row's slot would go (for new input at prediction time). */
+    public String cleanText(String s) {
+        for (Rule r : Rule.values()) if (enabled.contains(r)) s = apply(r, s);
+        return s;
+    }
+
     private String apply(Rule r, String s) {
         return switch (r) {
             case MAIL -> (mailMode == MailMode.ON || MailText.looksLikeMail(s)) ? MailText.toText(s, keepSubject) : s;

@@ -1,0 +1,120 @@
+package dev.tune4j.recipe;
+
+import dev.tune4j.report.Json;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A run's folder: {@code config.yaml} (the resolved recipe), {@code run.json} (what predicting with
+ * the result needs: base model, method, labels, cleaning), {@code metrics.jsonl} (a line per logged
+ * update and per evaluation, flushed as it goes), {@code results.json}, the data report, the model
+ * or adapter, and {@code report.html}. Whole files are written to a temporary name and moved into
+ * place, so a reader never sees half a file.
+ */
+public final class RunFolder implements AutoCloseable {
+    public static final String CONFIG = "config.yaml", RUN = "run.json", METRICS = "metrics.jsonl", RESULTS = "results.json";
+
+    private final Path dir;
+    private BufferedWriter metrics;
+
+    private RunFolder(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Creates the folder; an existing non-empty one is refused unless {@code overwrite}, which empties it first. */
+    public static RunFolder create(Path dir, boolean overwrite) {
+        try {
+            if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("output " + dir + " exists and is not a folder");
+            if (Files.isDirectory(dir) && !isEmpty(dir)) {
+                if (!overwrite) {
+                    throw new IllegalArgumentException("output folder " + dir + " already exists and is not empty; choose another 'output' or pass --overwrite");
+                }
+                if (!Files.exists(dir.resolve(CONFIG)) && !Files.exists(dir.resolve(RUN))) {
+                    throw new IllegalArgumentException("refusing to overwrite " + dir + ": it is not a tune4j run folder (no " + CONFIG + ")");
+                }
+                deleteContents(dir);
+            }
+            Files.createDirectories(dir);
+            if (!Files.isWritable(dir)) throw new IllegalArgumentException("output folder " + dir + " is not writable");
+            return new RunFolder(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot create output folder " + dir + ": " + reason(e));
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path resolve(String name) {
+        return dir.resolve(name);
+    }
+
+    public void writeText(String name, String text) {
+        Path target = dir.resolve(name), tmp = dir.resolve("." + name + ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            try {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + reason(e), e);
+        }
+    }
+
+    public void writeJson(String name, Object value) {
+        writeText(name, Json.pretty(value) + "\n");
+    }
+
+    /** Appends one line to metrics.jsonl and flushes it, so a killed run keeps its history. */
+    public synchronized void logMetrics(Map<String, Object> line) {
+        try {
+            if (metrics == null) {
+                metrics = Files.newBufferedWriter(dir.resolve(METRICS), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+            metrics.write(Json.line(line));
+            metrics.write('\n');
+            metrics.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir.resolve(METRICS) + ": " + reason(e), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (metrics != null) metrics.close();
+        } catch (IOException ignored) {
+            // nothing left to save: every line was flushed when it was written
+        }
+    }
+
+    static String reason(IOException e) {
+        String m = e.getMessage();
+        return e.getClass().getSimpleName().replace("Exception", "") + (m == null ? "" : " (" + m + ")");
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    private static void deleteContents(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) if (!p.equals(dir)) Files.delete(p);
+        }
+    }
+}
