@@ -51,6 +51,11 @@ final class Artifacts {
                 Methods.partial(model.module(), model.backbone(), r.partial(), hfNames(base));
                 yield Artifacts::saveModel;
             }
+            case "head" -> {
+                model.module().freeze(name -> true);
+                for (var p : model.headParameters().values()) p.setFrozen(false);
+                yield Artifacts::saveModel;
+            }
             case "lora" -> {
                 LoraAdapters adapters = Lora.inject(base, loraConfig(r));
                 yield (folder, b, m, rr, cleaning) -> saveAdapter(folder, b, adapters, rr, m, cleaning);

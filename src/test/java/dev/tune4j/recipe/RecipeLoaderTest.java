@@ -85,7 +85,7 @@ class RecipeLoaderTest {
         assertTrue(error(ISSUE_RECIPE, "train.batch_size=abc").contains("'train.batch_size' must be a whole number, got 'abc'"));
         assertTrue(error(ISSUE_RECIPE, "train.batch_size=2.5").contains("'train.batch_size' must be a whole number"));
         assertTrue(error(ISSUE_RECIPE, "train.batch_size=0").contains("'train.batch_size' must be in [1, 65536], got 0"));
-        assertTrue(error(ISSUE_RECIPE, "method=qlora").contains("'method' must be one of full, partial, lora, got 'qlora'"));
+        assertTrue(error(ISSUE_RECIPE, "method=qlora").contains("'method' must be one of full, partial, lora, head, got 'qlora'"));
         assertTrue(error(ISSUE_RECIPE, "lora=8").contains("'lora' must be a mapping"));
         assertTrue(error(ISSUE_RECIPE, "data.validation=1.5").contains("'data.validation' as a fraction must be in [0, 1)"));
         assertTrue(error(ISSUE_RECIPE, "eval.metric=bleu").contains("'eval.metric' must be one of loss, accuracy, macro_f1"));
