@@ -52,8 +52,14 @@ public final class Study {
         drawSplit(data, trainRows, validationRows, heldOut, split, seed);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String arm : arms) {
+            if (arm.equals("ngram")) {
+                Map<String, Object> row = ngram(split, seed);
+                rows.add(row);
+                onResult.accept(row);
+                continue;
+            }
             Variant v = VARIANTS.stream().filter(x -> x.name().equals(arm)).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("unknown study arm '" + arm + "' (expected head, lora, partial, full, scratch)"));
+                    .orElseThrow(() -> new IllegalArgumentException("unknown study arm '" + arm + "' (expected head, lora, partial, full, scratch, ngram)"));
             RecipeLoader.Builder b = Recipe.builder()
                     .set("model", model).set("task", "classification")
                     .set("data.train", split.resolve("train.jsonl").toString())
@@ -84,6 +90,31 @@ public final class Study {
             }
         }
         return rows;
+    }
+
+    /** The classical baseline on the same rows: character n-gram TF-IDF + logistic regression. */
+    private static Map<String, Object> ngram(Path split, long seed) {
+        LabelledRows train = LabelledRows.read(split.resolve("train.jsonl"), "text", "label");
+        LabelledRows test = LabelledRows.read(split.resolve("heldout.jsonl"), "text", "label");
+        List<String> labels = new ArrayList<>(new java.util.TreeSet<>(train.labels()));
+        int[] y = train.labels().stream().mapToInt(labels::indexOf).toArray();
+        int[] yt = test.labels().stream().mapToInt(labels::indexOf).toArray();
+        resetPeaks();
+        long t0 = System.nanoTime();
+        NgramBaseline m = new NgramBaseline(labels.size());
+        m.fit(train.texts(), y, 10, 0.5, 1e-6, seed);
+        int[] pred = test.texts().stream().mapToInt(m::predict).toArray();
+        double[] s = NgramBaseline.scores(pred, yt, labels.size());
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("arm", "ngram");
+        row.put("max_length", 0);
+        row.put("accuracy", s[0]);
+        row.put("macro_f1", s[1]);
+        row.put("held_out", yt.length);
+        row.put("trainable_parameters", (long) labels.size() * (1 << 18));
+        row.put("peak_heap_mb", peakHeapMb());
+        row.put("wall_s", (System.nanoTime() - t0) / 1e9);
+        return row;
     }
 
     /** Cleans and deduplicates the whole file once, then draws disjoint train / validation / held-out rows. */
