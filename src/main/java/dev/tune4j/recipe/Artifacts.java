@@ -8,7 +8,10 @@ import dev.tune4j.model.Lora;
 import dev.tune4j.model.LoraAdapters;
 import dev.tune4j.model.PretrainedModel;
 import dev.tune4j.model.SequenceClassifier;
+import dev.tune4j.autograd.Parameter;
 import dev.tune4j.nn.LoraConfig;
+import dev.tune4j.nn.Module;
+import dev.tune4j.nn.Transformer;
 import dev.tune4j.report.Json;
 import dev.tune4j.tensor.DType;
 
@@ -17,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,13 +38,23 @@ final class Artifacts {
 
     private Artifacts() {}
 
-    /** Saves a method's result into the run folder; returns the path written. */
-    interface Method {
-        Path save(RunFolder folder, PretrainedModel base, SequenceClassifier model, Recipe r, RunData.Cleaning cleaning);
+    /**
+     * The model a task trains: the module the optimizer sees, its transformer, the task head's
+     * parameters, and what loading it back needs to know (labels and pooling: classification only).
+     */
+    record Trainable(Module module, Transformer backbone, Collection<Parameter> head, List<String> labels, String pooling) {
+        static Trainable of(SequenceClassifier c) {
+            return new Trainable(c.module(), c.backbone(), c.headParameters().values(), c.labels(), c.pooling().name().toLowerCase(Locale.ROOT));
+        }
     }
 
-    /** Makes the classifier trainable as the recipe's method says. */
-    static Method apply(Recipe r, PretrainedModel base, SequenceClassifier model) {
+    /** Saves a method's result into the run folder; returns the path written. */
+    interface Method {
+        Path save(RunFolder folder, PretrainedModel base, Trainable model, Recipe r, RunData.Cleaning cleaning);
+    }
+
+    /** Makes the model trainable as the recipe's method says. */
+    static Method apply(Recipe r, PretrainedModel base, Trainable model) {
         if (r.train().init().equals("random")) Methods.reinitialise(model.backbone());
         return switch (r.method()) {
             case "full" -> {
@@ -52,8 +66,9 @@ final class Artifacts {
                 yield Artifacts::saveModel;
             }
             case "head" -> {
+                if (model.head().isEmpty()) throw new IllegalArgumentException("method head: this model has no separate task head to train");
                 model.module().freeze(name -> true);
-                for (var p : model.headParameters().values()) p.setFrozen(false);
+                for (Parameter p : model.head()) p.setFrozen(false);
                 yield Artifacts::saveModel;
             }
             case "lora" -> {
@@ -85,7 +100,7 @@ final class Artifacts {
         return out;
     }
 
-    private static Path saveModel(RunFolder folder, PretrainedModel base, SequenceClassifier model, Recipe r, RunData.Cleaning cleaning) {
+    private static Path saveModel(RunFolder folder, PretrainedModel base, Trainable model, Recipe r, RunData.Cleaning cleaning) {
         Path dir = folder.resolve("model");
         try {
             base.save(dir, DType.F32, 5L << 30);
@@ -96,7 +111,7 @@ final class Artifacts {
         return dir;
     }
 
-    private static Path saveAdapter(RunFolder folder, PretrainedModel base, LoraAdapters adapters, Recipe r, SequenceClassifier model, RunData.Cleaning cleaning) {
+    private static Path saveAdapter(RunFolder folder, PretrainedModel base, LoraAdapters adapters, Recipe r, Trainable model, RunData.Cleaning cleaning) {
         Path dir = folder.resolve("adapter");
         try {
             PeftAdapter.save(dir, base, adapters);
@@ -109,7 +124,7 @@ final class Artifacts {
         return dir;
     }
 
-    private static Map<String, Object> meta(Recipe r, SequenceClassifier model, RunData.Cleaning cleaning, String artifact) {
+    private static Map<String, Object> meta(Recipe r, Trainable model, RunData.Cleaning cleaning, String artifact) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", 1);
         m.put("task", r.task());
@@ -117,8 +132,10 @@ final class Artifacts {
         m.put("base_model", Files.exists(local) ? local.toAbsolutePath().normalize().toString() : r.model());
         m.put("method", r.method());
         m.put("artifact", artifact);
-        m.put("labels", model.labels());
-        m.put("pooling", model.pooling().name().toLowerCase(Locale.ROOT));
+        if (model.labels() != null) {
+            m.put("labels", model.labels());
+            m.put("pooling", model.pooling());
+        }
         m.put("max_length", r.data().maxLength());
         m.put("eval_batch_size", r.eval().batchSize());
         m.put("cleaning", Map.of("rules", cleaning.rules().stream().map(Cleaner.Rule::id).toList(), "mail", cleaning.mail()));

@@ -45,7 +45,8 @@ final class ClassificationTask {
         PretrainedModel base = open(r.model());
         try {
             SequenceClassifier model = base.classifier(new ClassifierSpec(labels, pooling(r), false, r.train().seed()));
-            Artifacts.Method method = Artifacts.apply(r, base, model);
+            Artifacts.Trainable trainable = Artifacts.Trainable.of(model);
+            Artifacts.Method method = Artifacts.apply(r, base, trainable);
             Methods.Counts counts = Methods.counts(model.module());
             TextClassifier classifier = new TextClassifier(base, model, r.data().maxLength(), data.cleaning(), r.eval().batchSize());
 
@@ -86,7 +87,7 @@ final class ClassificationTask {
             }
             results.put("timing", Map.of("data_s", dataSeconds, "train_s", logger.trainSeconds(), "total_s", (System.nanoTime() - t0) / 1e9,
                     "tokens_per_s", logger.trainSeconds() > 0 ? logger.tokens() / logger.trainSeconds() : 0, "steps", result.steps()));
-            results.put("saved", folder.dir().relativize(method.save(folder, base, model, r, data.cleaning())).toString());
+            results.put("saved", folder.dir().relativize(method.save(folder, base, trainable, r, data.cleaning())).toString());
             folder.writeJson(RunFolder.RESULTS, results);
             return new FineTune.Run(folder.dir(), results, classifier);
         } catch (RuntimeException e) {

@@ -61,10 +61,9 @@ public final class FineTune {
     /** Trains as the recipe says; writes the run folder (config, metrics, results, data report, model or adapter, report.html). */
     public static Run run(RecipeLoader.Resolved resolved, Options options) {
         Recipe r = resolved.recipe();
-        if (!r.task().equals("classification")) throw new IllegalArgumentException("task '" + r.task() + "' is not available in this version (classification)");
         try (RunFolder folder = RunFolder.create(Path.of(r.output()), options.overwrite())) {
             folder.writeText(RunFolder.CONFIG, resolved.yaml());
-            Run run = ClassificationTask.run(resolved, folder, options);
+            Run run = r.task().equals("causal_lm") ? CausalLmTask.run(resolved, folder, options) : ClassificationTask.run(resolved, folder, options);
             RunReport.write(folder.dir());
             return run;
         }

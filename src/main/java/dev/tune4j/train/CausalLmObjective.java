@@ -23,4 +23,18 @@ public final class CausalLmObjective implements Objective<LmBatch> {
         Var loss = CrossEntropyOp.apply(flat, batch.targets(), LmBatch.IGNORE);
         return new Loss(loss, batch.scoredTokens(), Map.of());
     }
+
+    /** The mean token loss, and its exponential, the perplexity. */
+    @Override
+    public Evaluator<LmBatch> evaluator() {
+        Evaluator<LmBatch> means = Evaluator.means(this);
+        return new Evaluator<>() {
+            public void add(LmBatch batch) { means.add(batch); }
+
+            public Evaluation result() {
+                Evaluation e = means.result();
+                return new Evaluation(e.loss(), e.count(), Map.of("perplexity", Math.exp(e.loss())), Map.of());
+            }
+        };
+    }
 }
