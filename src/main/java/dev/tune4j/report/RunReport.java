@@ -21,7 +21,7 @@ import java.util.Map;
 /**
  * {@code report.html} for one training run: a self-contained page (inline CSS and SVG, nothing fetched)
  * built from the run folder's {@code config.yaml}, {@code metrics.jsonl} and {@code results.json}
- * (see {@link RunFolder}). Any of them may be missing or partial; the page says what is absent.
+ * (see {@link RunFiles}). Any of them may be missing or partial; the page says what is absent.
  */
 public final class RunReport {
     private RunReport() {}
@@ -42,7 +42,7 @@ public final class RunReport {
 
     /** Writes {@code runDir/report.html} (atomically: a reader never sees half a page) and returns its path. */
     public static Path write(Path runDir) {
-        String html = render(RunFolder.read(runDir), runDir.toAbsolutePath().normalize().getFileName().toString());
+        String html = render(RunFiles.read(runDir), runDir.toAbsolutePath().normalize().getFileName().toString());
         Path target = runDir.resolve("report.html");
         Path tmp = runDir.resolve("report.html.tmp");
         try {
@@ -58,7 +58,7 @@ public final class RunReport {
         return target;
     }
 
-    static String render(RunFolder run, String name) {
+    static String render(RunFiles run, String name) {
         JsonNode r = run.results() != null ? run.results() : Json.MAPPER.createObjectNode();
         double best = r.path("best_step").isNumber() ? r.path("best_step").asDouble() : Double.NaN;
         List<Split> splits = new ArrayList<>();
@@ -81,7 +81,7 @@ public final class RunReport {
         return h.append("</body></html>\n").toString();
     }
 
-    private static void header(StringBuilder h, RunFolder run, String name) {
+    private static void header(StringBuilder h, RunFiles run, String name) {
         h.append("<h1>Training run <span class=\"muted\">").append(esc(name)).append("</span></h1>\n");
         JsonNode r = run.results();
         if (r == null) {

@@ -20,9 +20,9 @@ import java.util.List;
  * @param results {@code results.json}, or null when the run did not finish
  * @param dataReport whether {@code data-report.html} sits beside them
  */
-record RunFolder(String config, List<JsonNode> train, List<JsonNode> evals, JsonNode results, boolean dataReport) {
+record RunFiles(String config, List<JsonNode> train, List<JsonNode> evals, JsonNode results, boolean dataReport) {
 
-    static RunFolder read(Path dir) {
+    static RunFiles read(Path dir) {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a run folder (no such directory)");
         Path config = dir.resolve("config.yaml"), metrics = dir.resolve("metrics.jsonl"), results = dir.resolve("results.json");
         List<JsonNode> train = new ArrayList<>(), evals = new ArrayList<>();
@@ -37,7 +37,7 @@ record RunFolder(String config, List<JsonNode> train, List<JsonNode> evals, Json
                 else if (type.equals("eval") && row.path("split").asText("validation").equals("validation")) evals.add(row);
             }
         }
-        return new RunFolder(
+        return new RunFiles(
                 Files.exists(config) ? readString(config) : null,
                 train, evals,
                 Files.exists(results) ? parse(results.toString(), readString(results)) : null,
