@@ -85,7 +85,10 @@ public final class PretrainedModel implements AutoCloseable {
 
     public ModelFamily family() { return family; }
 
-    /** The config.json read (or, for ONNX, derived from the graph and merged with a given one). */
+    /**
+     * The config.json read (or, for ONNX, derived from the graph and merged with a given one); after
+     * {@link #classifier(ClassifierSpec)} gave the model a new head, the classifier's config.json.
+     */
     public HfConfig hfConfig() { return hfConfig; }
 
     public TransformerConfig config() { return config; }
