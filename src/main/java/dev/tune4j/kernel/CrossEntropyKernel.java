@@ -20,10 +20,11 @@ public final class CrossEntropyKernel {
     /**
      * Fills stats[2r] = max_j logits[r, j] and stats[2r+1] = log(sum_j exp(logits[r, j] - max)) for each
      * row whose target is not ignoreIndex, and returns the sum over those rows of
-     * -log softmax(logits[r])[target[r]] (in float64, rows added in order). Targets must already be
-     * validated to lie in [0, vocab) or equal ignoreIndex.
+     * w[target[r]] * -log softmax(logits[r])[target[r]] (in float64, rows added in order), where w is
+     * classWeights or 1 when it is null (torch's {@code weight}). Targets must already be validated
+     * to lie in [0, vocab) or equal ignoreIndex.
      */
-    public static double forward(float[] logits, int rows, int vocab, int[] targets, int ignoreIndex, float[] stats) {
+    public static double forward(float[] logits, int rows, int vocab, int[] targets, int ignoreIndex, float[] classWeights, float[] stats) {
         double[] rowLoss = new double[rows];
         Parallel.forRange(rows, Norms.rowGrain(vocab), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
@@ -33,7 +34,8 @@ public final class CrossEntropyKernel {
                 float logSum = (float) Math.log(Softmax.expSum(logits, off, vocab, max, null));
                 stats[2 * r] = max;
                 stats[2 * r + 1] = logSum;
-                rowLoss[r] = ((double) max - logits[off + targets[r]]) + logSum;
+                double nll = ((double) max - logits[off + targets[r]]) + logSum;
+                rowLoss[r] = classWeights == null ? nll : classWeights[targets[r]] * nll;
             }
         });
         double total = 0;
@@ -42,23 +44,25 @@ public final class CrossEntropyKernel {
     }
 
     /**
-     * dLogits[r, :] += scale * (softmax(logits[r, :]) - onehot(target[r])) for each non-ignored row,
-     * where scale is d(loss)/d(row loss) (e.g. 1/count for a mean).
+     * dLogits[r, :] += scale * w[target[r]] * (softmax(logits[r, :]) - onehot(target[r])) for each
+     * non-ignored row, where scale is d(loss)/d(weighted row loss) (e.g. 1/sum of weights for a mean)
+     * and w is classWeights or 1 when it is null.
      */
     public static void backward(float[] logits, float[] stats, int rows, int vocab, int[] targets, int ignoreIndex,
-                                float scale, float[] dLogits) {
+                                float[] classWeights, float scale, float[] dLogits) {
         Parallel.forRange(rows, Norms.rowGrain(vocab), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 if (targets[r] == ignoreIndex) continue;
                 int off = r * vocab;
                 float max = stats[2 * r], logSum = stats[2 * r + 1];
+                float s = classWeights == null ? scale : scale * classWeights[targets[r]];
                 for (int j = 0; j < vocab; j += L) {
                     VectorMask<Float> m = F.indexInRange(j, vocab);
                     VMath.exp(FloatVector.fromArray(F, logits, off + j, m).sub(max).sub(logSum))
-                            .fma(FloatVector.broadcast(F, scale), FloatVector.fromArray(F, dLogits, off + j, m))
+                            .fma(FloatVector.broadcast(F, s), FloatVector.fromArray(F, dLogits, off + j, m))
                             .intoArray(dLogits, off + j, m);
                 }
-                dLogits[off + targets[r]] -= scale;
+                dLogits[off + targets[r]] -= s;
             }
         });
     }

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tune4j.nn.Module;
 import dev.tune4j.nn.Transformer;
 import dev.tune4j.nn.TransformerConfig;
+import dev.tune4j.tokenizer.Tokenizer;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,7 +28,8 @@ public interface ModelFamily {
 
     /**
      * The module a checkpoint of this config loads into: the {@link Transformer} itself, or a task
-     * model holding it (e.g. BERT's sequence classifier); {@link #weights} names its parameters.
+     * model holding it (a {@link SequenceClassifier} when {@link #isSequenceClassifier}); {@link #weights}
+     * names its parameters.
      */
     default Module build(TransformerConfig config, HfConfig hf) {
         return new Transformer(config);
@@ -46,5 +49,35 @@ public interface ModelFamily {
     /** Checkpoint tensors that carry no weights (e.g. cached attention masks) and may be ignored. */
     default boolean ignorable(String hfName) {
         return false;
+    }
+
+    /** Whether config.json describes a sequence classifier of this family ({@link #build} then returns a {@link SequenceClassifier}). */
+    default boolean isSequenceClassifier(HfConfig hf) {
+        return false;
+    }
+
+    /**
+     * The config.json of this family's sequence classifier with {@code labels} over the backbone
+     * {@code base} describes: the base's keys with the classifier's architectures, id2label/label2id,
+     * and whatever else its Hugging Face class needs (pad_token_id for decoders).
+     *
+     * @param pooling   null for the family's own (CLS for BERT, LAST_TOKEN for decoders)
+     * @param tokenizer the model's tokenizer, or null
+     */
+    default ObjectNode classifierConfig(HfConfig base, ClassLabels labels, SequenceClassifier.Pooling pooling, Tokenizer tokenizer) {
+        throw new IllegalArgumentException("the " + name() + " family has no sequence classifier");
+    }
+
+    /**
+     * The name Hugging Face's class for config {@code hf} saves a tensor under, given the name its
+     * rule looks it up by (rules use {@link #canonicalName}s, which may drop a prefix the class writes).
+     */
+    default String savedName(String ruleName, HfConfig hf) {
+        return ruleName;
+    }
+
+    /** Files to save beside the weights, saying what config.json cannot (e.g. README.md for a tune4j-only head): name -> text. */
+    default Map<String, String> exportNotes(HfConfig hf) {
+        return Map.of();
     }
 }

@@ -222,7 +222,7 @@ public final class ModelLoader {
     // ---- shared ----------------------------------------------------------------------------------
 
     /** Weights are about to be replaced: skip drawing random init values. */
-    private static TransformerConfig forLoading(TransformerConfig c) {
+    static TransformerConfig forLoading(TransformerConfig c) {
         c.initStd = 0f;
         return c;
     }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tune4j.autograd.Parameter;
 import dev.tune4j.io.MappedFiles;
 import dev.tune4j.io.SafetensorsWriter;
-import dev.tune4j.model.bert.BertClassifier;
 import dev.tune4j.nn.Module;
 import dev.tune4j.nn.Transformer;
 import dev.tune4j.nn.TransformerConfig;
@@ -23,9 +22,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -34,16 +36,24 @@ import java.util.stream.Stream;
  * A pre-trained model as loaded by {@link ModelLoader}: its family and configs, the weights it
  * came with, the tokenizer found beside it, and the module built from them: the family decides
  * ({@link ModelFamily#build}) whether that is the {@link Transformer} itself or a task model around
- * it, such as a {@link BertClassifier} for BertForSequenceClassification. Owns the
+ * it, such as a {@link SequenceClassifier} for a *ForSequenceClassification checkpoint. Owns the
  * memory-mapped checkpoint: weights kept in their stored layout are views of the mapped files,
  * valid until {@link #close()}.
+ *
+ * <p>{@link #classifier(ClassifierSpec)} turns a base model (BertModel, a causal LM) into a sequence
+ * classifier with a freshly initialised head: from then on this object describes the classifier
+ * (config, rules, module, labels), and {@link #save} writes a checkpoint that transformers'
+ * AutoModelForSequenceClassification loads as it is.
  */
 public final class PretrainedModel implements AutoCloseable {
     private final String spec;
     private final ModelFamily family;
-    private final HfConfig hfConfig;
-    private final TransformerConfig config;
-    private final List<WeightRule> rules;
+    // Replaced together when the model is made a classifier with a new head.
+    private volatile HfConfig hfConfig;
+    private volatile TransformerConfig config;
+    private volatile List<WeightRule> rules;
+    /** The module has a head the checkpoint did not describe, so its tensors are saved under the class's own names. */
+    private volatile boolean reheaded;
     private final TensorSource weights;
     private final Map<String, String> storedDtypes;
     private final Tokenizer tokenizer;
@@ -75,7 +85,10 @@ public final class PretrainedModel implements AutoCloseable {
 
     public ModelFamily family() { return family; }
 
-    /** The config.json read (or, for ONNX, derived from the graph and merged with a given one). */
+    /**
+     * The config.json read (or, for ONNX, derived from the graph and merged with a given one); after
+     * {@link #classifier(ClassifierSpec)} gave the model a new head, the classifier's config.json.
+     */
     public HfConfig hfConfig() { return hfConfig; }
 
     public TransformerConfig config() { return config; }
@@ -135,7 +148,7 @@ public final class PretrainedModel implements AutoCloseable {
 
     /**
      * The module with the pre-trained weights, built on first call: the {@link Transformer}, or the
-     * task model holding it ({@link BertClassifier}). Tensors in the stored layout stay
+     * task model holding it (a {@link SequenceClassifier}). Tensors in the stored layout stay
      * memory-mapped (F16/BF16 are upcast as kernels read them); make parameters you train heap
      * copies with {@link WeightMapper#materializeTrainable}.
      */
@@ -150,33 +163,110 @@ public final class PretrainedModel implements AutoCloseable {
         return module;
     }
 
-    /** The transformer with the pre-trained weights: the module itself, or a task model's encoder. */
+    /** The transformer with the pre-trained weights: the module itself, or a task model's backbone. */
     public Transformer model() {
         return switch (module()) {
             case Transformer t -> t;
-            case BertClassifier c -> c.encoder;
+            case SequenceClassifier c -> c.backbone();
             default -> throw new IllegalStateException(spec + ": " + module.getClass().getSimpleName() + " holds no known transformer");
         };
     }
 
-    /** The model as a sequence classifier (BertForSequenceClassification), or an error naming its architecture. */
-    public BertClassifier classifier() {
-        if (module() instanceof BertClassifier c) return c;
+    /** The model as a sequence classifier (a *ForSequenceClassification checkpoint, or one made by {@link #classifier(ClassifierSpec)}). */
+    public SequenceClassifier classifier() {
+        if (module() instanceof SequenceClassifier c) return c;
         throw new IllegalArgumentException(spec + ": architecture " + hfConfig.architecture() + " has no sequence classification head"
-                + " (expected " + BertClassifier.ARCHITECTURE + ")");
+                + " (a *ForSequenceClassification checkpoint has one; start one with a fresh head from the labels)");
+    }
+
+    /** {@link #classifier(ClassifierSpec)} with the family's pooling, the checkpoint's head when its labels are these, seed 42. */
+    public SequenceClassifier classifier(List<String> labels) {
+        return classifier(ClassifierSpec.of(labels));
+    }
+
+    /**
+     * The model as a sequence classifier with the spec's labels. A classifier checkpoint with the
+     * same labels (and pooling) is used as it is. Otherwise the classifier is built anew around the
+     * checkpoint's backbone weights: head weights the checkpoint has (BERT's pooler; the output layer
+     * unless a fresh head is asked for) are loaded, the others drawn as Hugging Face initialises them
+     * (normal(0, initializer_range) weights, zero biases) from the spec's seed. The new module
+     * replaces any built before, and config, rules and {@link #save} follow the classifier's
+     * Hugging Face class (e.g. LlamaForCausalLM becomes LlamaForSequenceClassification with
+     * id2label, label2id and pad_token_id).
+     *
+     * @throws IllegalArgumentException when the checkpoint is a classifier with other labels or
+     *                                  pooling and no fresh head was asked for, naming both
+     */
+    public synchronized SequenceClassifier classifier(ClassifierSpec want) {
+        requireOpen();
+        ClassLabels labels = new ClassLabels(want.labels());
+        if (family.isSequenceClassifier(hfConfig) && !want.freshHead()) {
+            SequenceClassifier have = classifier();
+            if (!have.labels().equals(labels.names())) {
+                throw new IllegalArgumentException(spec + ": the checkpoint is a " + hfConfig.architecture() + " with labels " + have.classLabels()
+                        + ", not the requested " + labels + "; ask for a fresh head to replace its classifier");
+            }
+            if (want.pooling() != null && want.pooling() != have.pooling()) {
+                throw new IllegalArgumentException(spec + ": the checkpoint's classifier pools " + have.pooling() + ", not the requested "
+                        + want.pooling() + "; ask for a fresh head to replace it");
+            }
+            return have;
+        }
+        HfConfig hf = new HfConfig(family.classifierConfig(hfConfig, labels, want.pooling(), tokenizer), hfConfig.source());
+        TransformerConfig c = ModelLoader.forLoading(family.config(hf));
+        List<WeightRule> r = List.copyOf(family.weights(c, hf));
+        SequenceClassifier made = (SequenceClassifier) family.build(c, hf);
+        Set<String> loaded = loadAroundHead(made, r, want.freshHead());
+        initHead(made, loaded, (float) hfConfig.getDouble("initializer_range", 0.02), want.seed());
+        made.module().train(false);
+        hfConfig = hf;
+        config = c;
+        rules = r;
+        module = made.module();
+        reheaded = true;
+        return made;
+    }
+
+    /** Loads every rule's tensor except head tensors the checkpoint lacks or a fresh head replaces; returns the parameters loaded. */
+    private Set<String> loadAroundHead(SequenceClassifier made, List<WeightRule> r, boolean freshHead) {
+        Map<String, Parameter> head = made.headParameters();
+        Set<Parameter> replaced = freshHead ? new HashSet<>(made.output().parameters()) : Set.of();
+        Map<String, String> originals = originalNames();
+        List<WeightRule> load = new ArrayList<>();
+        Set<String> loaded = new HashSet<>();
+        for (WeightRule rule : r) {
+            boolean isHead = head.keySet().containsAll(rule.ours());
+            boolean skip = isHead && (!originals.containsKey(rule.hfName()) || rule.ours().stream().anyMatch(o -> replaced.contains(head.get(o))));
+            if (skip) continue;
+            load.add(rule);
+            loaded.addAll(rule.ours());
+        }
+        WeightMapper.load(made.module(), load, family, weights);
+        return loaded;
+    }
+
+    /** Hugging Face's init of the head parameters not loaded, in registration order: N(0, std) weights, zero biases. */
+    private static void initHead(SequenceClassifier made, Set<String> loaded, float std, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        made.headParameters().forEach((name, p) -> {
+            if (!loaded.contains(name)) p.setValue(p.value().rank() == 1 ? Tensor.zeros(p.shape()) : Tensor.randn(rng, std, p.shape()));
+        });
     }
 
     /** A classification head's class names in id order (config.json's id2label); empty for other models. Builds nothing. */
     public List<String> labels() {
-        return BertClassifier.ARCHITECTURE.equals(hfConfig.architecture()) ? BertClassifier.labelsOf(hfConfig) : List.of();
+        return family.isSequenceClassifier(hfConfig) ? ClassLabels.fromConfig(hfConfig).names() : List.of();
     }
 
-    /** The model's current weights under the checkpoint's names (original spelling kept, e.g. a "bert." prefix). */
+    /**
+     * The model's current weights under the checkpoint's names: the original spelling kept (e.g. a
+     * "bert." prefix or none), or, after a new head, the names the classifier's class saves.
+     */
     public Map<String, Tensor> exportWeights() {
         Map<String, Tensor> byRule = WeightMapper.export(module(), rules);
-        Map<String, String> originals = originalNames();
+        Map<String, String> originals = reheaded ? Map.of() : originalNames();
         Map<String, Tensor> out = new LinkedHashMap<>();
-        byRule.forEach((name, t) -> out.put(originals.getOrDefault(name, name), t));
+        byRule.forEach((name, t) -> out.put(originals.getOrDefault(name, family.savedName(name, hfConfig)), t));
         return out;
     }
 
@@ -213,6 +303,7 @@ public final class PretrainedModel implements AutoCloseable {
         Map<String, byte[]> extras = new LinkedHashMap<>();
         extras.put("config.json", Json.pretty(configJson).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         extras.putAll(tokenizerFiles);
+        family.exportNotes(hfConfig).forEach((name, text) -> extras.put(name, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
 
         boolean fresh = !Files.exists(target) || isEmptyDir(target);
         Path writeTo = fresh ? target.resolveSibling("." + target.getFileName() + ".tmp-" + Long.toHexString(ThreadLocalRandom.current().nextLong())) : target;

@@ -22,6 +22,11 @@ public record WeightRule(String hfName, List<String> ours, Layout layout) {
         SPLIT
     }
 
+    /** The same tensor for a model that holds this rule's module as a child named {@code child} (e.g. "encoder"). */
+    public WeightRule under(String child) {
+        return new WeightRule(hfName, ours.stream().map(o -> child + "." + o).toList(), layout);
+    }
+
     public static WeightRule same(String hf, String ours) {
         return new WeightRule(hf, List.of(ours), Layout.SAME);
     }

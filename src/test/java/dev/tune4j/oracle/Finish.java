@@ -35,7 +35,28 @@ final class Finish {
             if (x != -100 && (x < 0 || x >= v)) throw new IllegalArgumentException(who + ": target " + (long) x + " outside vocabulary [0, " + v + ")");
         }
         if (valid == 0) throw new IllegalArgumentException(who + ": every target is -100; the mean loss is undefined");
-        Tensor loss = Ops.crossEntropy(logits.reshape(b * t, v), targets.reshape(-1));
+        Tensor loss = Ops.crossEntropy(logits.reshape(b * t, v), targets.reshape(-1), null);
+        loss.backward();
+        return new OracleResult(Torch.toFloats(logits), Torch.shape(logits), loss.item_double(), w.grads(), inputGrad(input));
+    }
+
+    /**
+     * Backward from the (class-weighted) mean cross-entropy of logits [B, K] against labels [B]
+     * (-100 ignored), as torch's cross_entropy(weight=classWeights) computes it.
+     */
+    static OracleResult classification(String who, Tensor logits, int[] labels, float[] classWeights, Leaves w, Tensor input) {
+        long b = logits.size(0), k = logits.size(1);
+        if (labels.length != b) throw new IllegalArgumentException(who + ": " + labels.length + " labels for " + b + " sequences");
+        if (classWeights != null && classWeights.length != k) throw new IllegalArgumentException(who + ": " + classWeights.length + " class weights for " + k + " classes");
+        double total = 0;
+        for (int y : labels) {
+            if (y == -100) continue;
+            if (y < 0 || y >= k) throw new IllegalArgumentException(who + ": label " + y + " outside [0, " + k + ")");
+            total += classWeights == null ? 1 : classWeights[y];
+        }
+        if (total == 0) throw new IllegalArgumentException(who + ": no label carries weight; the mean loss is undefined");
+        Tensor loss = Ops.crossEntropy(logits, Torch.ids(new int[][] {labels}, "labels").reshape(-1),
+                classWeights == null ? null : Torch.of(classWeights, (int) k));
         loss.backward();
         return new OracleResult(Torch.toFloats(logits), Torch.shape(logits), loss.item_double(), w.grads(), inputGrad(input));
     }

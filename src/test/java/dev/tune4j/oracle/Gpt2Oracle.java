@@ -78,7 +78,36 @@ public final class Gpt2Oracle {
         }
     }
 
+    /**
+     * {@code GPT2ForSequenceClassification}: the final hidden state (after ln_f) of each row's last
+     * real token times score.weight [K, n_embd] (no bias); with labels, the mean cross-entropy
+     * (class-weighted as torch's weight=, -100 ignored), differentiated. Rows are right-padded
+     * (lengths[b] real tokens), which causal attention never reads from earlier positions.
+     *
+     * @return logits [B, K]; with labels, the loss, grads of every used weight and of wte[ids] + wpe
+     */
+    public static OracleResult classify(Checkpoint ckpt, int[][] inputIds, int[] lengths, int[] labels, float[] classWeights) {
+        try (PointerScope scope = new PointerScope()) {
+            Config c = new Config(ckpt);
+            Leaves w = new Leaves(WHO, ckpt, labels != null);
+            Tensor[] embedded = new Tensor[1];
+            Tensor ids = Torch.ids(inputIds, "input_ids");
+            Tensor pooled = Ops.lastToken(hidden(c, w, ids, embedded), lengths);
+            int k = ckpt.shape("score.weight")[0];
+            Tensor logits = Ops.linear(pooled, w.get("score.weight", k, c.hidden), null);
+            if (labels == null) return Finish.upstream(logits, null, w, null);
+            return Finish.classification(WHO, logits, labels, classWeights, w, embedded[0]);
+        }
+    }
+
     private static Tensor model(Config c, Checkpoint ckpt, Leaves w, Tensor ids, Tensor[] embedded) {
+        Tensor x = hidden(c, w, ids, embedded);
+        boolean untied = !c.tied && ckpt.has("lm_head.weight");
+        return Ops.linear(x, untied ? w.get("lm_head.weight", c.vocab, c.hidden) : w.get(c.p + "wte.weight", c.vocab, c.hidden), null);
+    }
+
+    /** Final hidden states [B, T, n_embd] after ln_f. */
+    private static Tensor hidden(Config c, Leaves w, Tensor ids, Tensor[] embedded) {
         int t = Math.toIntExact(ids.size(1));
         if (t > c.positions) throw new IllegalArgumentException(WHO + ": sequence length " + t + " exceeds n_positions " + c.positions);
         Tensor wte = w.get(c.p + "wte.weight", c.vocab, c.hidden);
@@ -87,9 +116,7 @@ public final class Gpt2Oracle {
         if (x.requires_grad()) x.retain_grad();
         embedded[0] = x;
         for (int i = 0; i < c.layers; i++) x = block(c, w, i, x);
-        x = Ops.layerNorm(x, w.get(c.p + "ln_f.weight", c.hidden), w.get(c.p + "ln_f.bias", c.hidden), c.eps);
-        boolean untied = !c.tied && ckpt.has("lm_head.weight");
-        return Ops.linear(x, untied ? w.get("lm_head.weight", c.vocab, c.hidden) : wte, null);
+        return Ops.layerNorm(x, w.get(c.p + "ln_f.weight", c.hidden), w.get(c.p + "ln_f.bias", c.hidden), c.eps);
     }
 
     private static Tensor block(Config c, Leaves w, int i, Tensor x) {

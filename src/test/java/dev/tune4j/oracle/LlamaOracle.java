@@ -82,17 +82,47 @@ public final class LlamaOracle {
         }
     }
 
+    /**
+     * {@code *ForSequenceClassification} (Llama, Mistral, Qwen2): the final hidden state (after
+     * model.norm) of each row's last real token, times score.weight [K, hidden] (no bias); with
+     * labels, the mean cross-entropy (class-weighted as torch's weight=, -100 ignored), differentiated.
+     * Rows are right-padded: lengths[b] real tokens, then padding, which a causal model never reads
+     * from earlier positions, so no attention mask is needed.
+     *
+     * @param lengths      real tokens per row, 1..T
+     * @param labels       class per row, or null for forward only
+     * @param classWeights one weight per class, or null for all 1
+     * @return logits [B, K]; with labels, the loss, grads of every used weight and of the hidden states entering layer 0
+     */
+    public static OracleResult classify(Checkpoint ckpt, int[][] inputIds, int[] lengths, int[] labels, float[] classWeights) {
+        try (PointerScope scope = new PointerScope()) {
+            Config c = new Config(ckpt.config());
+            Leaves w = new Leaves(WHO, ckpt, labels != null);
+            Tensor[] embedded = new Tensor[1];
+            Tensor ids = Torch.ids(inputIds, "input_ids");
+            Tensor pooled = Ops.lastToken(hidden(c, w, ids, embedded), lengths);
+            int k = ckpt.shape("score.weight")[0];
+            Tensor logits = Ops.linear(pooled, w.get("score.weight", k, c.hidden), null);
+            if (labels == null) return Finish.upstream(logits, null, w, null);
+            return Finish.classification(WHO, logits, labels, classWeights, w, embedded[0]);
+        }
+    }
+
     private static Tensor model(Config c, Checkpoint ckpt, Leaves w, Tensor ids, Tensor[] embedded) {
-        Tensor embed = w.get("model.embed_tokens.weight", c.vocab, c.hidden);
-        Tensor x = Ops.embed(embed, ids);
+        Tensor x = hidden(c, w, ids, embedded);
+        boolean tied = c.tied || !ckpt.has("lm_head.weight");
+        Tensor head = tied ? w.get("model.embed_tokens.weight", c.vocab, c.hidden) : w.get("lm_head.weight", c.vocab, c.hidden);
+        return Ops.linear(x, head, null);
+    }
+
+    /** Final hidden states [B, T, hidden] after model.norm. */
+    private static Tensor hidden(Config c, Leaves w, Tensor ids, Tensor[] embedded) {
+        Tensor x = Ops.embed(w.get("model.embed_tokens.weight", c.vocab, c.hidden), ids);
         if (x.requires_grad()) x.retain_grad();
         embedded[0] = x;
         int t = Math.toIntExact(ids.size(1));
         for (int i = 0; i < c.layers; i++) x = layer(c, w, i, x, t);
-        x = Ops.rmsNorm(x, w.get("model.norm.weight", c.hidden), c.eps);
-        boolean tied = c.tied || !ckpt.has("lm_head.weight");
-        Tensor head = tied ? embed : w.get("lm_head.weight", c.vocab, c.hidden);
-        return Ops.linear(x, head, null);
+        return Ops.rmsNorm(x, w.get("model.norm.weight", c.hidden), c.eps);
     }
 
     private static Tensor layer(Config c, Leaves w, int i, Tensor x, int t) {

@@ -157,14 +157,32 @@ final class Ops {
         return table.index_select(0, ids.reshape(-1)).reshape(b, t, table.size(1));
     }
 
-    /** Mean over valid rows of -log softmax(logits)[target]; logits [N, V], targets [N] int64, -100 ignored. */
-    static Tensor crossEntropy(Tensor logits, Tensor targets) {
+    /**
+     * Mean over valid rows of -log softmax(logits)[target], each row weighted by weight[target]
+     * and the sum divided by the sum of those weights (torch's cross_entropy with weight);
+     * logits [N, V], targets [N] int64, -100 ignored, weight [V] float64 or null for all 1.
+     */
+    static Tensor crossEntropy(Tensor logits, Tensor targets, Tensor weight) {
         Tensor valid = targets.ne(s(-100));
         Tensor safe = torch.where(valid, targets, new Scalar(0L)); // an integer scalar keeps the ids int64
         Tensor logp = logits.log_softmax(1);
         Tensor picked = logp.gather(1, safe.unsqueeze(1)).reshape(-1);
         Tensor w = valid.to(ScalarType.Double);
+        if (weight != null) w = w.mul(weight.index_select(0, safe));
         return picked.mul(w).sum().neg().div(w.sum());
+    }
+
+    /** h [B, T, H] -> h[b, lengths[b] - 1, :] for each b: the last real token of right-padded rows. */
+    static Tensor lastToken(Tensor h, int[] lengths) {
+        if (lengths.length != h.size(0)) throw new IllegalArgumentException("oracle: " + lengths.length + " lengths for " + h.size(0) + " rows");
+        for (int b = 0; b < lengths.length; b++) {
+            if (lengths[b] < 1 || lengths[b] > h.size(1)) {
+                throw new IllegalArgumentException("oracle: row " + b + " length " + lengths[b] + " outside 1.." + h.size(1));
+            }
+        }
+        Tensor[] rows = new Tensor[lengths.length];
+        for (int b = 0; b < lengths.length; b++) rows[b] = h.narrow(0, b, 1).narrow(1, lengths[b] - 1, 1);
+        return Torch.cat(0, rows).reshape(lengths.length, h.size(2));
     }
 
     /** Mean of h [B, T, H] over positions where mask [B, T] (float64 0/1) is 1, as sentence-transformers does. */

@@ -120,7 +120,35 @@ class OpsAgainstTorchTest {
             Tensor logits = randn(6, 11);
             Tensor targets = Torch.ids(new int[][]{{3, -100, 0, 10, -100, 7}}, "targets").reshape(-1);
             Tensor expected = torch.cross_entropy_loss(logits, targets, new TensorOptional(), torch.Reduction.Mean.value, -100, 0.0);
-            assertEquals(expected.item_double(), Ops.crossEntropy(logits, targets).item_double(), 1e-13);
+            assertEquals(expected.item_double(), Ops.crossEntropy(logits, targets, null).item_double(), 1e-13);
+        }
+    }
+
+    @Test
+    void classWeightedCrossEntropyMatchesTorchInValueAndGradient() {
+        try (PointerScope scope = new PointerScope()) {
+            double[] z = gaussian(rng, 6 * 5, 2);
+            Tensor targets = Torch.ids(new int[][]{{3, -100, 0, 4, 3, 1}}, "targets").reshape(-1);
+            Tensor weight = Torch.ofDoubles(new double[]{0.5, 2, 7, 0.25, 1.5}, 5);
+            Tensor mine = Torch.ofDoubles(z, 6, 5).set_requires_grad(true), ref = Torch.ofDoubles(z, 6, 5).set_requires_grad(true);
+            Tensor a = Ops.crossEntropy(mine, targets, weight), b = torch.cross_entropy_loss(ref, targets, new TensorOptional(weight),
+                    torch.Reduction.Mean.value, -100, 0.0);
+            a.backward();
+            b.backward();
+            assertEquals(b.item_double(), a.item_double(), 1e-13);
+            assertClose("weighted cross-entropy gradient", Torch.toDoubles(ref.grad()), Torch.toDoubles(mine.grad()), 1e-14);
+            // and the weights matter
+            assertTrue(Math.abs(a.item_double() - Ops.crossEntropy(mine, targets, null).item_double()) > 1e-2);
+        }
+    }
+
+    @Test
+    void lastTokenTakesEachRowsLastRealPosition() {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor h = Torch.ofDoubles(new double[]{
+                    1, 2, 3, 4, 5, 6,
+                    7, 8, 9, 10, 11, 12}, 2, 3, 2);
+            assertClose("last token", new double[]{3, 4, 11, 12}, Torch.toDoubles(Ops.lastToken(h, new int[]{2, 3})), 0);
         }
     }
 

@@ -106,6 +106,25 @@ class OracleGradientTest {
     }
 
     @Test
+    void decoderClassifiersWithClassWeightsAndRightPaddingMatchFiniteDifferences() {
+        float[] weights = {0.5f, 2f, 1.25f};
+        int[] lengths = {6, 3, 1};
+        int[] labels = {2, 0, 1};
+        for (String family : new String[] {"qwen2", "gpt2"}) {
+            String layers = family.equals("gpt2") ? "n_layer" : "num_hidden_layers";
+            Checkpoint ckpt = RandomCheckpoints.classifier(family, 3, Map.of(layers, 1), 8);
+            int[][] ids = tokens(rng, 3, 6, 97);
+            OracleResult r = family.equals("gpt2") ? Gpt2Oracle.classify(ckpt, ids, lengths, labels, weights)
+                    : LlamaOracle.classify(ckpt, ids, lengths, labels, weights);
+            assertEquals(ckpt.weights().keySet(), r.grads().keySet());
+            assertEquals(java.util.List.of(3, 3), java.util.List.of(r.outputShape()[0], r.outputShape()[1]));
+            double wErr = FiniteDifferences.checkWeights(family + " classify", ckpt, r.grads(), c -> (family.equals("gpt2")
+                    ? Gpt2Oracle.classify(c, ids, lengths, labels, weights) : LlamaOracle.classify(c, ids, lengths, labels, weights)).loss(), 2, rng);
+            report(family + "-classify", wErr, Double.NaN);
+        }
+    }
+
+    @Test
     void bertLayerWithPaddingMatchesFiniteDifferences() {
         Checkpoint ckpt = RandomCheckpoints.bert(6);
         int[] shape = {2, 5, 32};

@@ -55,6 +55,41 @@ public final class RandomCheckpoints {
         return new Checkpoint(config, b.weights, b.shapes);
     }
 
+    /**
+     * The family's random checkpoint saved as its {@code *ForSequenceClassification} (Llama, Qwen2,
+     * Mistral or GPT-2): the same backbone tensors, no lm_head, {@code score.weight} [numLabels, hidden]
+     * ~ N(0, 1/hidden), and config.json with that architecture, id2label / label2id (class0, class1, ...)
+     * and pad_token_id 0.
+     */
+    public static Checkpoint classifier(String family, int numLabels, Map<String, Object> overrides, long seed) {
+        String architecture = switch (family) {
+            case "llama", "llama3" -> "LlamaForSequenceClassification";
+            case "qwen2" -> "Qwen2ForSequenceClassification";
+            case "mistral" -> "MistralForSequenceClassification";
+            case "gpt2" -> "GPT2ForSequenceClassification";
+            default -> throw new IllegalArgumentException("RandomCheckpoints: no sequence classifier for family " + family);
+        };
+        Checkpoint base = build(family, overrides, seed);
+        Map<String, Object> config = new LinkedHashMap<>(base.config());
+        config.put("architectures", List.of(architecture));
+        Map<String, Object> id2label = new LinkedHashMap<>(), label2id = new LinkedHashMap<>();
+        for (int k = 0; k < numLabels; k++) {
+            id2label.put(Integer.toString(k), "class" + k);
+            label2id.put("class" + k, k);
+        }
+        config.put("id2label", id2label);
+        config.put("label2id", label2id);
+        config.put("pad_token_id", 0);
+        Builder b = new Builder(seed ^ 0x5C0BEL);
+        b.weights.putAll(base.weights());
+        b.shapes.putAll(base.shapes());
+        b.weights.remove("lm_head.weight");
+        b.shapes.remove("lm_head.weight");
+        Cfg c = new Cfg("RandomCheckpoints", config);
+        b.linear("score", numLabels, family.equals("gpt2") ? c.i("n_embd") : c.i("hidden_size"), false);
+        return new Checkpoint(config, b.weights, b.shapes);
+    }
+
     /** The default config.json of a family, as a mutable map. */
     public static Map<String, Object> defaults(String family) {
         Map<String, Object> c = new LinkedHashMap<>();

@@ -7,7 +7,8 @@
  * <h2>Inputs</h2>
  * A {@link dev.tune4j.oracle.Checkpoint}: the config.json map plus float32 weights and shapes keyed
  * by the real Hugging Face tensor names. {@link dev.tune4j.oracle.RandomCheckpoints} builds small
- * random ones for the families llama, llama3, qwen2, mistral, gpt2 and bert;
+ * random ones for the families llama, llama3, qwen2, mistral, gpt2 and bert, and the decoders'
+ * *ForSequenceClassification ({@code classifier});
  * {@link dev.tune4j.oracle.RealCheckpoints#allMiniLmL6V2()} recovers the packaged all-MiniLM-L6-v2
  * weights under their Hugging Face names.
  *
@@ -15,8 +16,11 @@
  * <ul>
  *   <li>{@link dev.tune4j.oracle.LlamaOracle}: {@code layer(ckpt, i, hidden, shape, upstream)},
  *       {@code logits(ckpt, ids, upstream)}, {@code loss(ckpt, ids, targets)} for Llama 2/3,
- *       Mistral and Qwen2 checkpoints;</li>
- *   <li>{@link dev.tune4j.oracle.Gpt2Oracle}: the same three for GPT-2;</li>
+ *       Mistral and Qwen2 checkpoints, and {@code classify(ckpt, ids, lengths, labels, classWeights)}
+ *       for their *ForSequenceClassification (last real token, score, class-weighted cross-entropy);</li>
+ *   <li>{@link dev.tune4j.oracle.Gpt2Oracle}: the same four for GPT-2;</li>
+ *   <li>{@link dev.tune4j.oracle.LossOracle#crossEntropy}: libtorch's own fused cross_entropy (with
+ *       class weights, ignore index, mean or sum) and its gradient;</li>
  *   <li>{@link dev.tune4j.oracle.BertOracle}: {@code layer(ckpt, i, hidden, shape, mask, upstream)}
  *       and {@code encode(ckpt, ids, mask, types, pooling, normalize, upstream)};</li>
  *   <li>{@link dev.tune4j.oracle.Rope#inverseFrequencies}: RoPE frequencies (default, linear, llama3).</li>

@@ -2,17 +2,21 @@ package dev.tune4j.model.bert;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tune4j.autograd.ops.GeluOp;
+import dev.tune4j.model.ClassLabels;
 import dev.tune4j.model.HfConfig;
 import dev.tune4j.model.ModelFamily;
+import dev.tune4j.model.SequenceClassifier.Pooling;
 import dev.tune4j.model.WeightRule;
 import dev.tune4j.nn.Module;
 import dev.tune4j.nn.Norm;
 import dev.tune4j.nn.Transformer;
 import dev.tune4j.nn.TransformerConfig;
 import dev.tune4j.report.Json;
+import dev.tune4j.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -21,8 +25,10 @@ import java.util.Set;
  * Checkpoints name tensors with or without a "bert." prefix; old ones call LayerNorm weights gamma/beta.
  *
  * <p>The architecture decides the module: {@code BertForSequenceClassification} builds a
- * {@link BertClassifier} (encoder + pooler + classifier, all loaded and exported); every other
- * architecture builds the bare encoder, a {@link Transformer}, and leaves pooler and heads unused.
+ * {@link BertClassifier} (encoder + pooler + classifier, all loaded and exported); so does a
+ * {@code BertModel} whose config.json carries {@value BertClassifier#TUNE4J_HEAD} (tune4j's
+ * mean-pooled classifier, saved as a BertModel plus {@code classifier.*} and a README saying so);
+ * every other architecture builds the bare encoder, a {@link Transformer}, and leaves pooler and heads unused.
  */
 public final class BertFamily implements ModelFamily {
 
@@ -67,14 +73,15 @@ public final class BertFamily implements ModelFamily {
         return c.validate();
     }
 
-    /** A {@link BertClassifier} for BertForSequenceClassification, else the encoder alone. */
+    /** A {@link BertClassifier} for a sequence classifier's config, else the encoder alone. */
     @Override
     public Module build(TransformerConfig c, HfConfig hf) {
         return isSequenceClassifier(hf) ? BertClassifier.fromConfig(c, hf) : new Transformer(c);
     }
 
-    public static boolean isSequenceClassifier(HfConfig hf) {
-        return hf != null && BertClassifier.ARCHITECTURE.equals(hf.architecture());
+    @Override
+    public boolean isSequenceClassifier(HfConfig hf) {
+        return hf != null && (BertClassifier.ARCHITECTURE.equals(hf.architecture()) || hf.has(BertClassifier.TUNE4J_HEAD));
     }
 
     public List<WeightRule> weights(TransformerConfig c, HfConfig hf) {
@@ -82,13 +89,90 @@ public final class BertFamily implements ModelFamily {
         if (!isSequenceClassifier(hf)) return encoder;
         // BertClassifier holds the encoder as its child "encoder"; the head sits beside it.
         List<WeightRule> r = new ArrayList<>();
-        for (WeightRule w : encoder) r.add(WeightRule.same(w.hfName(), "encoder." + w.ours().getFirst()));
-        r.add(WeightRule.same("pooler.dense.weight", "pooler.weight"));
-        r.add(WeightRule.same("pooler.dense.bias", "pooler.bias"));
+        for (WeightRule w : encoder) r.add(w.under("encoder"));
+        if (BertClassifier.poolingOf(hf) == Pooling.CLS) {
+            r.add(WeightRule.same("pooler.dense.weight", "pooler.weight"));
+            r.add(WeightRule.same("pooler.dense.bias", "pooler.bias"));
+        }
         r.add(WeightRule.same("classifier.weight", "classifier.weight"));
         r.add(WeightRule.same("classifier.bias", "classifier.bias"));
         return r;
     }
+
+    /**
+     * CLS pooling: BertForSequenceClassification. MEAN pooling: transformers has no class for it, so
+     * the config stays a {@code BertModel} (which AutoModel loads as the encoder) and
+     * {@value BertClassifier#TUNE4J_HEAD} marks the head; export adds a README saying how to use it.
+     */
+    @Override
+    public ObjectNode classifierConfig(HfConfig base, ClassLabels labels, Pooling pooling, Tokenizer tokenizer) {
+        Pooling p = pooling == null ? Pooling.CLS : pooling;
+        ObjectNode n = base.copy();
+        switch (p) {
+            case CLS -> {
+                n.putArray("architectures").add(BertClassifier.ARCHITECTURE);
+                n.remove(BertClassifier.TUNE4J_HEAD);
+            }
+            case MEAN -> {
+                n.putArray("architectures").add("BertModel");
+                ObjectNode head = n.putObject(BertClassifier.TUNE4J_HEAD);
+                head.put("pooling", "mean");
+                head.put("note", "not BertForSequenceClassification: logits = classifier(mean of last_hidden_state over attention_mask); see README.md");
+            }
+            case LAST_TOKEN -> throw new IllegalArgumentException(base.source() + ": BERT classifiers pool CLS or MEAN, not the last token");
+        }
+        labels.writeTo(n);
+        n.put("problem_type", "single_label_classification");
+        return n;
+    }
+
+    /** BertForSequenceClassification nests the encoder and pooler under "bert."; BertModel (and the mean head) does not. */
+    @Override
+    public String savedName(String ruleName, HfConfig hf) {
+        boolean nested = hf != null && BertClassifier.ARCHITECTURE.equals(hf.architecture());
+        return nested && !ruleName.startsWith("classifier.") ? "bert." + ruleName : ruleName;
+    }
+
+    @Override
+    public Map<String, String> exportNotes(HfConfig hf) {
+        return hf != null && hf.has(BertClassifier.TUNE4J_HEAD) && BertClassifier.poolingOf(hf) == Pooling.MEAN
+                ? Map.of("README.md", MEAN_HEAD_README) : Map.of();
+    }
+
+    private static final String MEAN_HEAD_README = """
+            # A mean-pooled BERT classifier (tune4j)
+
+            This is **not** a `BertForSequenceClassification`. Its logits are
+
+                classifier(mean of last_hidden_state over the tokens whose attention_mask is 1)
+
+            with no pooler and no tanh. transformers has no class for that head, so `config.json` says
+            `"architectures": ["BertModel"]`, marks the head with `"tune4j_classifier": {"pooling": "mean"}`
+            and keeps the class names in `id2label` / `label2id`. The encoder's tensors carry BertModel's
+            names; the head is `classifier.weight` [num_labels, hidden] and `classifier.bias` [num_labels].
+
+            - tune4j loads this folder back as the same classifier.
+            - `AutoModel.from_pretrained(dir)` loads the encoder (it reports `classifier.*` as unused and a
+              pooler as newly initialised; neither matters here).
+            - Do not use `AutoModelForSequenceClassification`: it would build a CLS-pooled classifier with a
+              random pooler, a different model.
+
+            In PyTorch:
+
+            ```python
+            import torch
+            from safetensors.torch import load_file
+            from transformers import AutoModel, AutoTokenizer
+
+            encoder, tokenizer = AutoModel.from_pretrained(DIR), AutoTokenizer.from_pretrained(DIR)
+            head = load_file(f"{DIR}/model.safetensors")
+            W, b = head["classifier.weight"].float(), head["classifier.bias"].float()
+            batch = tokenizer(texts, padding=True, truncation=True, return_tensors="pt")
+            h = encoder(**batch).last_hidden_state.float()
+            m = batch["attention_mask"].unsqueeze(-1).float()
+            logits = ((h * m).sum(1) / m.sum(1).clamp(min=1e-9)) @ W.T + b
+            ```
+            """;
 
     private static List<WeightRule> encoderWeights(TransformerConfig c) {
         List<WeightRule> r = new ArrayList<>();

@@ -2,12 +2,18 @@ package dev.tune4j.model.gpt2;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tune4j.autograd.ops.GeluOp;
+import dev.tune4j.model.ClassLabels;
+import dev.tune4j.model.DecoderClassifier;
 import dev.tune4j.model.HfConfig;
 import dev.tune4j.model.ModelFamily;
+import dev.tune4j.model.SequenceClassifier;
 import dev.tune4j.model.WeightRule;
+import dev.tune4j.nn.Module;
 import dev.tune4j.nn.Norm;
+import dev.tune4j.nn.Transformer;
 import dev.tune4j.nn.TransformerConfig;
 import dev.tune4j.report.Json;
+import dev.tune4j.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,12 +22,15 @@ import java.util.Set;
 /**
  * GPT-2: learned positions, pre-norm LayerNorm, GELU (tanh form), tied head. Its Linear layers are
  * Conv1D modules whose weights are stored [in, out], and q/k/v are fused into one c_attn tensor.
+ * GPT2ForSequenceClassification ({@code transformer.*} + {@code score.weight}) builds a
+ * {@link DecoderClassifier}.
  */
 public final class Gpt2Family implements ModelFamily {
+    public static final String CLASSIFIER = "GPT2ForSequenceClassification";
 
     public String name() { return "gpt2"; }
 
-    public Set<String> architectures() { return Set.of("GPT2LMHeadModel", "GPT2Model"); }
+    public Set<String> architectures() { return Set.of("GPT2LMHeadModel", "GPT2Model", CLASSIFIER); }
 
     public Set<String> modelTypes() { return Set.of("gpt2"); }
 
@@ -51,12 +60,34 @@ public final class Gpt2Family implements ModelFamily {
             default -> throw new IllegalArgumentException(hf.source() + ": activation_function '" + act + "' is not supported for GPT-2");
         };
         c.positions = TransformerConfig.Positions.LEARNED;
+        c.lmHead = !isSequenceClassifier(hf);
         c.tieEmbeddings = hf.getBool("tie_word_embeddings", true);
         c.dropout = (float) hf.getDouble("resid_pdrop", 0.0);
         return c.validate();
     }
 
+    @Override
+    public boolean isSequenceClassifier(HfConfig hf) {
+        return hf != null && CLASSIFIER.equals(hf.architecture());
+    }
+
+    /** A {@link DecoderClassifier} for GPT2ForSequenceClassification, else the LM. */
+    @Override
+    public Module build(TransformerConfig c, HfConfig hf) {
+        return isSequenceClassifier(hf) ? DecoderClassifier.fromConfig(c, hf) : new Transformer(c);
+    }
+
+    @Override
+    public ObjectNode classifierConfig(HfConfig base, ClassLabels labels, SequenceClassifier.Pooling pooling, Tokenizer tokenizer) {
+        return DecoderClassifier.config(base, CLASSIFIER, labels, pooling, tokenizer);
+    }
+
     public List<WeightRule> weights(TransformerConfig c, HfConfig hf) {
+        return isSequenceClassifier(hf) ? DecoderClassifier.rules(decoderWeights(c)) : decoderWeights(c);
+    }
+
+    /** The decoder's tensors (and an untied LM head when c has one) under GPT2LMHeadModel's names. */
+    private static List<WeightRule> decoderWeights(TransformerConfig c) {
         List<WeightRule> r = new ArrayList<>();
         r.add(WeightRule.same("transformer.wte.weight", "embed.weight"));
         r.add(WeightRule.same("transformer.wpe.weight", "pos_embed.weight"));
@@ -79,17 +110,18 @@ public final class Gpt2Family implements ModelFamily {
         }
         r.add(WeightRule.same("transformer.ln_f.weight", "final_norm.weight"));
         r.add(WeightRule.same("transformer.ln_f.bias", "final_norm.bias"));
-        if (!c.tieEmbeddings) r.add(WeightRule.same("lm_head.weight", "lm_head.weight"));
+        if (c.lmHead && !c.tieEmbeddings) r.add(WeightRule.same("lm_head.weight", "lm_head.weight"));
         return r;
     }
 
     /**
      * openai-community/gpt2 and its kin store GPT2Model's names ("h.0.attn.c_attn.weight",
-     * "wte.weight"); GPT2LMHeadModel saves add the "transformer." prefix. Both load.
+     * "wte.weight"); GPT2LMHeadModel saves add the "transformer." prefix. Both load. The heads
+     * (lm_head, a classifier's score) sit beside "transformer.".
      */
     @Override
     public String canonicalName(String hfName) {
-        return hfName.startsWith("transformer.") || hfName.startsWith("lm_head.") ? hfName : "transformer." + hfName;
+        return hfName.startsWith("transformer.") || hfName.startsWith("lm_head.") || hfName.startsWith("score.") ? hfName : "transformer." + hfName;
     }
 
     /** Some exports carry the causal-mask buffers and a copy of the tied head (an untied head is a rule, so used). */

@@ -2,28 +2,42 @@ package dev.tune4j.model.llama;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tune4j.autograd.ops.RopeOp;
+import dev.tune4j.model.ClassLabels;
+import dev.tune4j.model.DecoderClassifier;
 import dev.tune4j.model.HfConfig;
 import dev.tune4j.model.ModelFamily;
+import dev.tune4j.model.SequenceClassifier;
 import dev.tune4j.model.WeightRule;
+import dev.tune4j.nn.Module;
 import dev.tune4j.nn.Norm;
+import dev.tune4j.nn.Transformer;
 import dev.tune4j.nn.TransformerConfig;
 import dev.tune4j.report.Json;
+import dev.tune4j.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Llama and the checkpoints that share its layout: Llama 2/3/3.x (rope scaling "llama3"),
  * SmolLM/SmolLM2, TinyLlama, Mistral, Qwen2/Qwen2.5 (q/k/v biases). RMSNorm, RoPE in the
  * half-split layout, SwiGLU, grouped-query attention, tied or untied head.
+ *
+ * <p>Their *ForSequenceClassification checkpoints ({@code model.*} + {@code score.weight}) build a
+ * {@link DecoderClassifier}; every other architecture builds the causal LM.
  */
 public final class LlamaFamily implements ModelFamily {
+    /** model_type -> the sequence classification class transformers has for it. */
+    private static final Map<String, String> CLASSIFIERS = Map.of(
+            "llama", "LlamaForSequenceClassification", "mistral", "MistralForSequenceClassification", "qwen2", "Qwen2ForSequenceClassification");
 
     public String name() { return "llama"; }
 
     public Set<String> architectures() {
-        return Set.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM");
+        return Set.of("LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
+                "LlamaForSequenceClassification", "MistralForSequenceClassification", "Qwen2ForSequenceClassification");
     }
 
     public Set<String> modelTypes() {
@@ -59,13 +73,37 @@ public final class LlamaFamily implements ModelFamily {
         // Mistral always, Qwen2 only when use_sliding_window is set (a null window means none).
         boolean windowed = "mistral".equals(hf.modelType()) || (qwen2 && hf.getBool("use_sliding_window", false));
         c.slidingWindow = windowed ? hf.getInt("sliding_window", 0) : 0;
-        c.lmHead = true;
+        c.lmHead = !isSequenceClassifier(hf);
         c.tieEmbeddings = hf.getBool("tie_word_embeddings", false);
         c.dropout = (float) hf.getDouble("attention_dropout", 0.0);
         return c.validate();
     }
 
+    @Override
+    public boolean isSequenceClassifier(HfConfig hf) {
+        return hf != null && CLASSIFIERS.containsValue(hf.architecture());
+    }
+
+    /** A {@link DecoderClassifier} for *ForSequenceClassification, else the causal LM. */
+    @Override
+    public Module build(TransformerConfig c, HfConfig hf) {
+        return isSequenceClassifier(hf) ? DecoderClassifier.fromConfig(c, hf) : new Transformer(c);
+    }
+
+    @Override
+    public ObjectNode classifierConfig(HfConfig base, ClassLabels labels, SequenceClassifier.Pooling pooling, Tokenizer tokenizer) {
+        String type = base.modelType() != null ? base.modelType() : "llama";
+        String architecture = CLASSIFIERS.get(type);
+        if (architecture == null) throw new IllegalArgumentException(base.source() + ": no sequence classifier for model_type '" + type + "'");
+        return DecoderClassifier.config(base, architecture, labels, pooling, tokenizer);
+    }
+
     public List<WeightRule> weights(TransformerConfig c, HfConfig hf) {
+        return isSequenceClassifier(hf) ? DecoderClassifier.rules(decoderWeights(c)) : decoderWeights(c);
+    }
+
+    /** The decoder's tensors (and the LM head when c has one) under their LlamaForCausalLM names. */
+    private static List<WeightRule> decoderWeights(TransformerConfig c) {
         List<WeightRule> r = new ArrayList<>();
         r.add(WeightRule.same("model.embed_tokens.weight", "embed.weight"));
         for (int i = 0; i < c.layers; i++) {
@@ -83,12 +121,13 @@ public final class LlamaFamily implements ModelFamily {
             }
         }
         r.add(WeightRule.same("model.norm.weight", "final_norm.weight"));
-        if (!c.tieEmbeddings) r.add(WeightRule.same("lm_head.weight", "lm_head.weight"));
+        if (c.lmHead && !c.tieEmbeddings) r.add(WeightRule.same("lm_head.weight", "lm_head.weight"));
         return r;
     }
 
+    /** RoPE's cached frequencies; the LM head of a causal LM a classifier is started from. */
     public boolean ignorable(String hfName) {
-        return hfName.endsWith("rotary_emb.inv_freq");
+        return hfName.endsWith("rotary_emb.inv_freq") || hfName.equals("lm_head.weight");
     }
 
     public ObjectNode toConfigJson(TransformerConfig c, HfConfig loaded) {

@@ -102,6 +102,62 @@ class CrossEntropyOpTest {
         }
     }
 
+    @Test
+    void classWeightsScaleEachRowAndTheMeanDividesByTheirSumAsTorchDoes() {
+        int rows = 5, k = 4;
+        Var logits = param(21, 2f, rows, k);
+        int[] targets = {3, IGNORE, 0, 3, 1};
+        float[] w = {0.5f, 2f, 7f, 0.25f};
+        double sum = 0, weights = 0;
+        double[] grad = new double[rows * k];
+        Ref plain = reference(logits.data(), k, targets);
+        for (int r = 0; r < rows; r++) {
+            if (targets[r] == IGNORE) continue;
+            double lse = 0;
+            for (int j = 0; j < k; j++) lse += Math.exp(logits.data()[r * k + j]);
+            sum += w[targets[r]] * (Math.log(lse) - logits.data()[r * k + targets[r]]);
+            weights += w[targets[r]];
+            for (int j = 0; j < k; j++) grad[r * k + j] = w[targets[r]] * plain.gradOfSum()[r * k + j];
+        }
+        assertEquals(weights, CrossEntropyOp.weightSum(targets, IGNORE, w), 0);
+        assertEquals(4, CrossEntropyOp.weightSum(targets, IGNORE, null), 0);
+        for (CrossEntropyOp.Reduction red : CrossEntropyOp.Reduction.values()) {
+            double divisor = red == CrossEntropyOp.Reduction.MEAN ? weights : 1;
+            logits.clearGrad();
+            try (Tape t = Tape.record()) {
+                Var loss = CrossEntropyOp.apply(logits, targets, IGNORE, red, w);
+                assertEquals(sum / divisor, loss.data()[0], 1e-6 * Math.abs(sum / divisor), red.name());
+                t.backward(loss);
+            }
+            assertClose(scaled(grad, 1 / divisor), logits.grad().data(), 1e-5, 1e-8, red + " weighted gradient");
+            gradCheck("CrossEntropyOp(" + red + ", weighted)", List.of(logits), in -> CrossEntropyOp.apply(in.get(0), targets, IGNORE, red, w));
+        }
+        float[] ones = {1f, 1f, 1f, 1f};
+        assertEquals(CrossEntropyOp.apply(logits, targets, IGNORE).data()[0],
+                CrossEntropyOp.apply(logits, targets, IGNORE, CrossEntropyOp.Reduction.MEAN, ones).data()[0], "unit weights change nothing");
+    }
+
+    @Test
+    void zeroWeightedRowsGiveZeroLossAndGradientAndBadWeightsAreRefused() {
+        Var logits = param(22, 1f, 2, 3);
+        float[] w = {0f, 1f, 1f};
+        float[] loss = new float[1];
+        logits.clearGrad();
+        try (Tape t = Tape.record()) {
+            Var l = CrossEntropyOp.apply(logits, new int[] {0, 0}, IGNORE, CrossEntropyOp.Reduction.MEAN, w);
+            loss[0] = l.data()[0];
+            t.backward(l);
+        }
+        assertEquals(0f, loss[0]);
+        for (float g : logits.grad().data()) assertEquals(0f, g);
+        assertShapeError(() -> CrossEntropyOp.apply(logits, new int[] {0, 1}, IGNORE, CrossEntropyOp.Reduction.SUM, new float[] {1f, 1f}),
+                "CrossEntropyOp", "2 class weights for 3 classes");
+        assertShapeError(() -> CrossEntropyOp.apply(logits, new int[] {0, 1}, IGNORE, CrossEntropyOp.Reduction.SUM, new float[] {1f, -1f, 1f}),
+                "CrossEntropyOp", "class weight 1 is -1.0");
+        assertShapeError(() -> CrossEntropyOp.apply(logits, new int[] {0, 1}, IGNORE, CrossEntropyOp.Reduction.SUM, new float[] {1f, Float.NaN, 1f}),
+                "CrossEntropyOp", "class weight 1 is NaN");
+    }
+
     private static long allocatedBytes() {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
     }

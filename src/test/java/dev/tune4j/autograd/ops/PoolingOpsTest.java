@@ -9,7 +9,7 @@ import java.util.List;
 import static dev.tune4j.autograd.ops.OpTesting.*;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** MeanPoolOp, ClsPoolOp, L2NormalizeOp. */
+/** MeanPoolOp, ClsPoolOp, LastTokenPoolOp, L2NormalizeOp. */
 class PoolingOpsTest {
 
     @Test
@@ -43,6 +43,38 @@ class PoolingOpsTest {
         gradCheck("ClsPoolOp", List.of(x), in -> ClsPoolOp.apply(in.get(0)));
         Var one = param(4, 1f, 1, 1, 1);
         gradCheck("ClsPoolOp", List.of(one), in -> ClsPoolOp.apply(in.get(0)));
+    }
+
+    @Test
+    void lastTokenPoolTakesTheLastUnmaskedPositionWithLeftRightOrNoPadding() {
+        int b = 4, t = 5, d = 37;
+        Var x = param(11, 1f, b, t, d);
+        int[][] mask = {{1, 1, 1, 0, 0}, {0, 0, 1, 1, 1}, {1, 1, 1, 1, 1}, {0, 1, 0, 0, 0}};
+        int[] last = {2, 4, 4, 1};
+        assertArrayEquals(last, LastTokenPoolOp.lastTokens(mask, b, t));
+        float[] y = LastTokenPoolOp.apply(x, mask).data();
+        assertArrayEquals(new int[] {b, d}, LastTokenPoolOp.apply(x, mask).shape());
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < d; j++) assertEquals(x.data()[(i * t + last[i]) * d + j], y[i * d + j], "row " + i);
+        }
+        float[] noMask = LastTokenPoolOp.apply(x, null).data();
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < d; j++) assertEquals(x.data()[(i * t + t - 1) * d + j], noMask[i * d + j], "unmasked row " + i);
+        }
+        gradCheck("LastTokenPoolOp", List.of(x), in -> LastTokenPoolOp.apply(in.get(0), mask));
+        gradCheck("LastTokenPoolOp", List.of(x), in -> LastTokenPoolOp.apply(in.get(0), null));
+        Var one = param(12, 1f, 1, 1, 1);
+        gradCheck("LastTokenPoolOp", List.of(one), in -> LastTokenPoolOp.apply(in.get(0), new int[][] {{1}}));
+    }
+
+    @Test
+    void lastTokenPoolRefusesAnEmptySequenceAndABadMask() {
+        Var x = param(13, 1f, 2, 3, 4);
+        IllegalArgumentException empty = assertThrows(IllegalArgumentException.class,
+                () -> LastTokenPoolOp.apply(x, new int[][] {{1, 1, 0}, {0, 0, 0}}));
+        assertTrue(empty.getMessage().contains("sequence 1 has no tokens"), empty.getMessage());
+        assertShapeError(() -> LastTokenPoolOp.apply(x, new int[][] {{1, 1}, {1, 1}}), "LastTokenPoolOp", "[2, 3]", "[2, 2]");
+        assertShapeError(() -> LastTokenPoolOp.apply(param(1, 1f, 3, 4), null), "LastTokenPoolOp", "[3, 4]");
     }
 
     @Test

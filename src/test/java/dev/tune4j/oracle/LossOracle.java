@@ -1,0 +1,32 @@
+package dev.tune4j.oracle;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+import java.util.Map;
+
+/** Losses computed by libtorch's own fused functions (not the oracle's hand-written ones), in float64. */
+public final class LossOracle {
+    private LossOracle() {}
+
+    /**
+     * torch.nn.functional.cross_entropy(logits, targets, weight=classWeights, ignore_index=-100,
+     * reduction=mean or sum), differentiated.
+     *
+     * @param logits       [rows, classes], row-major
+     * @param classWeights one weight per class, or null
+     * @return the loss, and in {@code inputGrad} d loss / d logits [rows, classes]
+     */
+    public static OracleResult crossEntropy(float[] logits, int rows, int classes, int[] targets, float[] classWeights, boolean sum) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor z = Torch.of(logits, rows, classes).set_requires_grad(true);
+            TensorOptional weight = classWeights == null ? new TensorOptional() : new TensorOptional(Torch.of(classWeights, classes));
+            Tensor loss = torch.cross_entropy_loss(z, Torch.ids(new int[][] {targets}, "targets").reshape(-1), weight,
+                    (sum ? torch.Reduction.Sum : torch.Reduction.Mean).value, -100, 0.0);
+            loss.backward();
+            return new OracleResult(new float[] {(float) loss.item_double()}, new int[0], loss.item_double(), Map.of(), Torch.toFloats(z.grad()));
+        }
+    }
+}
