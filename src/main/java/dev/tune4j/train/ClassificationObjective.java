@@ -24,12 +24,17 @@ public final class ClassificationObjective implements Objective<ClassificationBa
     private final Function<TokenBatch, Var> logits;
     private final int numLabels;
     private final float[] classWeights;
+    private final java.util.List<String> labelNames; // null: classes are reported by id
 
     /**
      * @param logits       a model's class logits [B, numLabels] for a batch
      * @param classWeights one weight per class (finite, >= 0), or null for all 1
      */
     public ClassificationObjective(Function<TokenBatch, Var> logits, int numLabels, float[] classWeights) {
+        this(logits, numLabels, classWeights, null);
+    }
+
+    private ClassificationObjective(Function<TokenBatch, Var> logits, int numLabels, float[] classWeights, java.util.List<String> labelNames) {
         if (numLabels < 2) throw new IllegalArgumentException("classification needs at least 2 labels, got " + numLabels);
         if (classWeights != null && classWeights.length != numLabels) {
             throw new IllegalArgumentException("ClassificationObjective: " + classWeights.length + " class weights for " + numLabels + " labels");
@@ -37,6 +42,7 @@ public final class ClassificationObjective implements Objective<ClassificationBa
         this.logits = logits;
         this.numLabels = numLabels;
         this.classWeights = classWeights == null ? null : classWeights.clone();
+        this.labelNames = labelNames;
     }
 
     public ClassificationObjective(Function<TokenBatch, Var> logits, int numLabels) {
@@ -44,7 +50,7 @@ public final class ClassificationObjective implements Objective<ClassificationBa
     }
 
     public ClassificationObjective(SequenceClassifier model, float[] classWeights) {
-        this(model::logits, model.numLabels(), classWeights);
+        this(model::logits, model.numLabels(), classWeights, model.labels());
     }
 
     public ClassificationObjective(SequenceClassifier model) {
@@ -88,7 +94,43 @@ public final class ClassificationObjective implements Objective<ClassificationBa
         ClassificationMetrics m = new ClassificationMetrics(numLabels);
         Var sum = lossSum(batch, m);
         double w = weight(batch);
-        return new Loss(ScaleOp.apply(sum, w == 0 ? 0f : (float) (1 / w)), count(batch), Map.of("accuracy", m.accuracy()));
+        return new Loss(ScaleOp.apply(sum, w == 0 ? 0f : (float) (1 / w)), count(batch), w, Map.of("accuracy", m.accuracy()));
+    }
+
+    /**
+     * Streams a split: the weighted mean loss, accuracy, macro-F1, and per-class figures with the
+     * confusion matrix as details; holds one batch's logits at a time.
+     */
+    @Override
+    public Evaluator<ClassificationBatch> evaluator() {
+        ClassificationMetrics m = new ClassificationMetrics(numLabels);
+        return new Evaluator<>() {
+            double sum, weight;
+
+            public void add(ClassificationBatch batch) {
+                sum += lossSum(batch, m).value().get(0);
+                weight += ClassificationObjective.this.weight(batch);
+            }
+
+            public Evaluation result() {
+                return new Evaluation(weight == 0 ? Double.NaN : sum / weight, m.total(), m.summary(), details(m));
+            }
+        };
+    }
+
+    /** Per-class precision/recall/F1/support by label name and the confusion matrix (rows: true label). */
+    private Map<String, Object> details(ClassificationMetrics m) {
+        Map<String, Object> perClass = new java.util.LinkedHashMap<>();
+        for (ClassificationMetrics.ClassStats s : m.perClass()) {
+            perClass.put(name(s.id()), Map.of("precision", s.precision(), "recall", s.recall(), "f1", s.f1(), "support", s.support()));
+        }
+        java.util.List<String> names = new java.util.ArrayList<>();
+        for (int k = 0; k < numLabels; k++) names.add(name(k));
+        return Map.of("per_class", perClass, "confusion", Map.of("labels", names, "matrix", m.confusion()));
+    }
+
+    private String name(int k) {
+        return labelNames == null ? Integer.toString(k) : labelNames.get(k);
     }
 
     private Var checkedLogits(ClassificationBatch batch) {

@@ -12,13 +12,19 @@ import java.util.Map;
 public interface Objective<B> {
 
     /**
-     * @param value   scalar loss to backpropagate: the mean over the batch's counted items (the
-     *                trainer weights it by {@code count} so that an update averages over all the
+     * @param value   scalar loss to backpropagate: a weighted mean, {@code sum / weight} (the trainer
+     *                multiplies it back by {@code weight}, so that an update averages over all the
      *                items of its micro-batches, not over micro-batch means)
-     * @param count   how many items (tokens, examples) the mean is over, to weight evaluation averages
+     * @param count   how many items (tokens, examples) the batch scores, to weight evaluation averages
+     * @param weight  the mean's denominator: {@code count}, or the summed class weights of the items
      * @param metrics extra figures to log (accuracy, reward margin, ...)
      */
-    record Loss(Var value, long count, Map<String, Double> metrics) {
+    record Loss(Var value, long count, double weight, Map<String, Double> metrics) {
+        /** An unweighted mean over {@code count} items. */
+        public Loss(Var value, long count, Map<String, Double> metrics) {
+            this(value, count, count, metrics);
+        }
+
         public double scalar() {
             return value.value().get(0);
         }

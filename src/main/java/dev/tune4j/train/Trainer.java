@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  * The training loop, independent of the method. One update:
  * <pre>
  *   for each micro-batch i of the update (up to gradAccumulation, fewer at an epoch's end):
- *       loss_i = objective(batch_i)            mean over its n_i counted items (tokens, examples)
+ *       loss_i = objective(batch_i)            mean over its n_i counted items (tokens, examples;
+ *                                              with class weights n_i is their summed weight)
  *       refuse a non-finite loss before any weight changes
  *       backward(n_i · loss_i)                 gradients of the summed loss accumulate
  *   g = g / Σ n_i                              the mean over every counted item of the update
@@ -113,7 +114,8 @@ public final class Trainer<B> {
             long t0 = System.nanoTime();
             schedule.apply(optimizer);
             double lossSum = 0;
-            long count = 0, tokens = 0;
+            long tokens = 0;
+            double weight = 0;
             boolean epochEnded = false;
             for (int micro = 0; micro < config.gradAccumulation && !epochEnded; micro++) {
                 if (epoch == null) epoch = skip(data.epoch(state.epoch), state.batchInEpoch);
@@ -129,23 +131,23 @@ public final class Trainer<B> {
                         throw new NonFiniteLossException("loss is " + v + " at update " + state.step + " (micro-batch " + micro
                                 + "); weights were not changed. Lower the learning rate or check the data.");
                     }
-                    if (l.count() == 0) continue; // nothing scored: no gradient to add
-                    lossSum += v * l.count();
-                    count += l.count();
-                    tape.backward(l.value(), (float) l.count());
+                    if (l.count() == 0 || l.weight() == 0) continue; // nothing scored: no gradient to add
+                    lossSum += v * l.weight();
+                    weight += l.weight();
+                    tape.backward(l.value(), (float) l.weight());
                 }
             }
             double lr = optimizer.groups().get(0).lr();
             double norm = 0;
-            if (count > 0) {
-                GradClip.scaleGrads(params, 1.0 / count);
+            if (weight > 0) {
+                GradClip.scaleGrads(params, 1.0 / weight);
                 // Both paths throw NonFiniteGradientException before any weight changes.
                 norm = config.clipNorm > 0 ? GradClip.clipGlobalNorm(params, config.clipNorm) : GradClip.globalNorm(params);
                 optimizer.step();
             }
             optimizer.zeroGrad();
             state.step++;
-            lastLoss = count == 0 ? Double.NaN : lossSum / count;
+            lastLoss = weight == 0 ? Double.NaN : lossSum / weight;
             state.trainCurve.add(new double[] {state.step, lastLoss});
             if (listener != null) {
                 listener.onStep(new Step(state.step, total, state.epoch, lr, lastLoss, norm, (System.nanoTime() - t0) / 1e9, tokens));
