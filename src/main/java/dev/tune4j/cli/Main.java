@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
                 InspectCommand.class,
                 EmbedCommand.class,
                 ExportCommand.class,
+                MergeCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Main implements Runnable {

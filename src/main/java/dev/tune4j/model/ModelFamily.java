@@ -46,6 +46,20 @@ public interface ModelFamily {
         return hfName;
     }
 
+    /**
+     * The name a tensor has in the state dict of the Hugging Face class this config loads as
+     * (its "architectures"), from the name {@link #weights} uses: e.g. BertForSequenceClassification
+     * holds the encoder under "bert.". PEFT adapters are keyed by these names.
+     */
+    default String stateDictName(String ruleName, HfConfig hf) {
+        return ruleName;
+    }
+
+    /** LoRA's target modules when none are given: Hugging Face module names (empty: none, the user must choose). */
+    default List<String> defaultLoraTargets() {
+        return List.of();
+    }
+
     /** Checkpoint tensors that carry no weights (e.g. cached attention masks) and may be ignored. */
     default boolean ignorable(String hfName) {
         return false;

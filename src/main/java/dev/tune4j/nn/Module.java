@@ -13,38 +13,53 @@ import java.util.function.Predicate;
  * A node of the model tree: owns named parameters and named children. Full parameter names are
  * the dotted path from the root ("layers.0.attn.q.weight"), in registration order, which is also
  * the order optimizers and checkpoints see them in.
+ *
+ * <p>Each module knows its path from the root, so parameters and children may be added after it
+ * has been attached (a LoRA adapter's "layers.0.attn.q.lora_A" on a loaded model); attaching a
+ * subtree prefixes the names below it.
  */
 public abstract class Module {
     private final Map<String, Parameter> params = new LinkedHashMap<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private boolean training = true;
     private boolean attached;
+    private String path = "";
 
     protected Parameter param(String name, Tensor init) {
-        requireDetached();
-        if (params.containsKey(name) || children.containsKey(name)) throw new IllegalArgumentException("duplicate name " + name);
-        Parameter p = new Parameter(name, init);
+        requireFreeName(name);
+        Parameter p = new Parameter(qualified(name), init);
         params.put(name, p);
         return p;
     }
 
-    /**
-     * Attaches a fully built child. Parameter names are prefixed with the child's name here, so a
-     * module must be complete before it is attached (build bottom-up).
-     */
+    /** Attaches a child; its parameters (and any added to it later) are named below this module's path. */
     protected <M extends Module> M child(String name, M module) {
-        requireDetached();
-        if (params.containsKey(name) || children.containsKey(name)) throw new IllegalArgumentException("duplicate name " + name);
+        requireFreeName(name);
         Module m = module; // private fields are not reachable through the type variable
         if (m.attached) throw new IllegalStateException("module already attached elsewhere: " + name);
         m.attached = true;
-        for (Parameter p : module.parameters()) p.prefixName(name);
+        m.prefixPath(qualified(name));
         children.put(name, module);
         return module;
     }
 
-    private void requireDetached() {
-        if (attached) throw new IllegalStateException("add parameters and children before attaching a module to its parent");
+    private void requireFreeName(String name) {
+        if (params.containsKey(name) || children.containsKey(name)) throw new IllegalArgumentException("duplicate name " + qualified(name));
+    }
+
+    private String qualified(String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    private void prefixPath(String prefix) {
+        path = path.isEmpty() ? prefix : prefix + "." + path;
+        for (Parameter p : params.values()) p.prefixName(prefix);
+        for (Module c : children.values()) c.prefixPath(prefix);
+    }
+
+    /** The dotted path from the root ("layers.0.attn.q"); empty for a root. */
+    public String path() {
+        return path;
     }
 
     /** All parameters below this module, by full dotted name, in registration order. */
@@ -57,6 +72,18 @@ public abstract class Module {
     private void collect(String prefix, Map<String, Parameter> out) {
         for (var e : params.entrySet()) out.put(prefix + e.getKey(), e.getValue());
         for (var e : children.entrySet()) e.getValue().collect(prefix + e.getKey() + ".", out);
+    }
+
+    /** This module ("") and every module below it, by dotted path relative to this one, parents first. */
+    public Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return out;
+    }
+
+    private void collectModules(String name, Map<String, Module> out) {
+        out.put(name, this);
+        for (var e : children.entrySet()) e.getValue().collectModules(name.isEmpty() ? e.getKey() : name + "." + e.getKey(), out);
     }
 
     public List<Parameter> parameters() {

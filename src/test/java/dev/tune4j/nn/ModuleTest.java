@@ -34,4 +34,31 @@ class ModuleTest {
         m.unfreezeAll();
         assertEquals(all, m.trainableParameterCount());
     }
+
+    @Test
+    void parametersAddedAfterAttachingAreNamedByTheirFullPath() {
+        Transformer m = new Transformer(TransformerConfig.llamaLike(50, 16, 2, 4, 2, 32));
+        Linear q = m.layers.get(1).attn.q;
+        assertEquals("layers.1.attn.q", q.path());
+        q.addAdapter(2, 1f, 0f, new java.util.SplittableRandom(1));
+        Map<String, Parameter> named = m.namedParameters();
+        assertTrue(named.containsKey("layers.1.attn.q.lora_A"));
+        assertTrue(named.containsKey("layers.1.attn.q.lora_B"));
+        for (var e : named.entrySet()) assertEquals(e.getKey(), e.getValue().name());
+        assertSame(q, m.namedModules().get("layers.1.attn.q"));
+    }
+
+    @Test
+    void attachingASubtreeRenamesWhatWasAddedToItBefore() {
+        Linear inner = new Linear(3, 2, false, new java.util.SplittableRandom(1), 0.1f);
+        Module block = new Module() {};
+        block.child("proj", inner);
+        inner.addAdapter(1, 1f, 0f, new java.util.SplittableRandom(2));
+        Module root = new Module() {};
+        root.child("encoder", block);
+        assertEquals(List.of("encoder.proj.weight", "encoder.proj.lora_A", "encoder.proj.lora_B"), List.copyOf(root.namedParameters().keySet()));
+        for (var e : root.namedParameters().entrySet()) assertEquals(e.getKey(), e.getValue().name());
+        assertEquals("encoder.proj", inner.path());
+        assertThrows(IllegalArgumentException.class, () -> block.child("proj", new Linear(1, 1, false, new java.util.SplittableRandom(1), 0f)));
+    }
 }

@@ -14,7 +14,8 @@ import java.util.Map;
  * [in, out]) and c_attn's output splits into q | k | v; causal attention scaled by 1/sqrt(head_dim)
  * (and by 1/(layer+1) when scale_attn_by_inverse_layer_idx); act is activation_function (default
  * gelu_new, the tanh approximation); then ln_f and logits = h · wteᵀ (lm_head tied to wte unless
- * tie_word_embeddings is false and lm_head.weight exists). No dropout.
+ * tie_word_embeddings is false and lm_head.weight exists). No dropout. Conv1D layers the checkpoint
+ * holds LoRA weights for add their update ({@link LoraTerm}; c_attn is adapted as the one fused layer it is).
  *
  * <p>Weight names may carry the {@code transformer.} prefix (as GPT2LMHeadModel saves them) or not
  * (as the original openai-community/gpt2 checkpoint stores them); the prefix is detected from
@@ -125,18 +126,24 @@ public final class Gpt2Oracle {
         long t = x.size(1);
 
         Tensor h = Ops.layerNorm(x, w.get(p + "ln_1.weight", e), w.get(p + "ln_1.bias", e), c.eps);
-        Tensor qkv = Ops.conv1d(h, w.get(p + "attn.c_attn.weight", e, 3 * e), w.get(p + "attn.c_attn.bias", 3 * e));
+        Tensor qkv = conv1d(c, w, p + "attn.c_attn", h, e, 3 * e);
         Tensor q = Ops.splitHeads(qkv.narrow(2, 0, e), c.heads, hd);
         Tensor k = Ops.splitHeads(qkv.narrow(2, e, e), c.heads, hd);
         Tensor v = Ops.splitHeads(qkv.narrow(2, 2L * e, e), c.heads, hd);
         double scale = (c.scaleAttn ? 1 / Math.sqrt(hd) : 1) / (c.scaleByLayer ? i + 1 : 1);
         Tensor a = Ops.attention(q, k, v, Ops.causalMask(Math.toIntExact(t), 0), scale);
-        x = x.add(Ops.conv1d(Ops.mergeHeads(a), w.get(p + "attn.c_proj.weight", e, e), w.get(p + "attn.c_proj.bias", e)));
+        x = x.add(conv1d(c, w, p + "attn.c_proj", Ops.mergeHeads(a), e, e));
 
         h = Ops.layerNorm(x, w.get(p + "ln_2.weight", e), w.get(p + "ln_2.bias", e), c.eps);
-        Tensor m = Ops.conv1d(h, w.get(p + "mlp.c_fc.weight", e, c.inner), w.get(p + "mlp.c_fc.bias", c.inner));
+        Tensor m = conv1d(c, w, p + "mlp.c_fc", h, e, c.inner);
         m = Ops.activation(WHO, c.act, m);
-        return x.add(Ops.conv1d(m, w.get(p + "mlp.c_proj.weight", c.inner, e), w.get(p + "mlp.c_proj.bias", e)));
+        return x.add(conv1d(c, w, p + "mlp.c_proj", m, c.inner, e));
+    }
+
+    /** A Conv1D {@code module} (weight [in, out], bias [out]), plus its LoRA update when the checkpoint adapts it (the fused c_attn as one layer). */
+    private static Tensor conv1d(Config c, Leaves w, String module, Tensor x, int in, int out) {
+        Tensor y = Ops.conv1d(x, w.get(module + ".weight", in, out), w.get(module + ".bias", out));
+        return c.lora.add(y, x, w, module, in, out);
     }
 
     private static final class Config {
@@ -145,6 +152,7 @@ public final class Gpt2Oracle {
         final double eps;
         final boolean tied, scaleAttn, scaleByLayer;
         final String act;
+        final LoraTerm lora;
 
         Config(Checkpoint ckpt) {
             Map<String, Object> map = ckpt.config();
@@ -163,6 +171,7 @@ public final class Gpt2Oracle {
             scaleAttn = c.b("scale_attn_weights", true);
             scaleByLayer = c.b("scale_attn_by_inverse_layer_idx", false);
             act = c.s("activation_function", "gelu_new");
+            lora = new LoraTerm(WHO, map);
             if (hidden % heads != 0) throw new IllegalArgumentException(WHO + ": n_embd " + hidden + " is not a multiple of n_head " + heads);
         }
     }

@@ -38,6 +38,11 @@ final class Leaves {
         return t;
     }
 
+    /** Whether the checkpoint holds {@code name} (an optional tensor such as a LoRA weight). */
+    boolean has(String name) {
+        return ckpt.has(name);
+    }
+
     /** Like {@link #get} when {@code present}, else null (optional biases). */
     Tensor get(boolean present, String name, int... expected) {
         return present ? get(name, expected) : null;

@@ -14,7 +14,8 @@ import java.util.Map;
  * attention (query head h reads kv head h / (heads / kv_heads)), scale 1/sqrt(head_dim), causal
  * mask (plus Mistral's sliding_window when set), rotate-half RoPE at positions 0..T-1 with
  * {@link Rope#inverseFrequencies}. q/k/v biases when model_type is qwen2 or attention_bias is true
- * (o_proj bias too for attention_bias), MLP biases when mlp_bias is true. No dropout.
+ * (o_proj bias too for attention_bias), MLP biases when mlp_bias is true. No dropout. Projections
+ * the checkpoint holds LoRA weights for add their update ({@link LoraTerm}).
  */
 public final class LlamaOracle {
     private LlamaOracle() {}
@@ -130,9 +131,9 @@ public final class LlamaOracle {
         int qDim = c.heads * c.headDim, kvDim = c.kvHeads * c.headDim;
 
         Tensor h = Ops.rmsNorm(x, w.get(p + "input_layernorm.weight", c.hidden), c.eps);
-        Tensor q = Ops.linear(h, w.get(p + "self_attn.q_proj.weight", qDim, c.hidden), w.get(c.qkvBias, p + "self_attn.q_proj.bias", qDim));
-        Tensor k = Ops.linear(h, w.get(p + "self_attn.k_proj.weight", kvDim, c.hidden), w.get(c.qkvBias, p + "self_attn.k_proj.bias", kvDim));
-        Tensor v = Ops.linear(h, w.get(p + "self_attn.v_proj.weight", kvDim, c.hidden), w.get(c.qkvBias, p + "self_attn.v_proj.bias", kvDim));
+        Tensor q = proj(c, w, p + "self_attn.q_proj", h, c.hidden, qDim, c.qkvBias);
+        Tensor k = proj(c, w, p + "self_attn.k_proj", h, c.hidden, kvDim, c.qkvBias);
+        Tensor v = proj(c, w, p + "self_attn.v_proj", h, c.hidden, kvDim, c.qkvBias);
         q = Ops.splitHeads(q, c.heads, c.headDim);
         k = Ops.splitHeads(k, c.kvHeads, c.headDim);
         v = Ops.splitHeads(v, c.kvHeads, c.headDim);
@@ -140,15 +141,20 @@ public final class LlamaOracle {
         q = Ops.applyRope(q, cs[0], cs[1]);
         k = Ops.applyRope(k, cs[0], cs[1]);
         Tensor a = Ops.attention(q, k, v, Ops.causalMask(t, c.slidingWindow), 1 / Math.sqrt(c.headDim));
-        Tensor o = Ops.linear(Ops.mergeHeads(a), w.get(p + "self_attn.o_proj.weight", c.hidden, qDim), w.get(c.oBias, p + "self_attn.o_proj.bias", c.hidden));
+        Tensor o = proj(c, w, p + "self_attn.o_proj", Ops.mergeHeads(a), qDim, c.hidden, c.oBias);
         x = x.add(o);
 
         h = Ops.rmsNorm(x, w.get(p + "post_attention_layernorm.weight", c.hidden), c.eps);
-        Tensor gate = Ops.linear(h, w.get(p + "mlp.gate_proj.weight", c.inter, c.hidden), w.get(c.mlpBias, p + "mlp.gate_proj.bias", c.inter));
-        Tensor up = Ops.linear(h, w.get(p + "mlp.up_proj.weight", c.inter, c.hidden), w.get(c.mlpBias, p + "mlp.up_proj.bias", c.inter));
-        Tensor down = Ops.linear(Ops.activation(WHO, c.act, gate).mul(up), w.get(p + "mlp.down_proj.weight", c.hidden, c.inter),
-                w.get(c.mlpBias, p + "mlp.down_proj.bias", c.hidden));
+        Tensor gate = proj(c, w, p + "mlp.gate_proj", h, c.hidden, c.inter, c.mlpBias);
+        Tensor up = proj(c, w, p + "mlp.up_proj", h, c.hidden, c.inter, c.mlpBias);
+        Tensor down = proj(c, w, p + "mlp.down_proj", Ops.activation(WHO, c.act, gate).mul(up), c.inter, c.hidden, c.mlpBias);
         return x.add(down);
+    }
+
+    /** A projection {@code module} (weight [out, in], optional bias), plus its LoRA update when the checkpoint adapts it. */
+    private static Tensor proj(Config c, Leaves w, String module, Tensor x, int in, int out, boolean bias) {
+        Tensor y = Ops.linear(x, w.get(module + ".weight", out, in), w.get(bias, module + ".bias", out));
+        return c.lora.add(y, x, w, module, in, out);
     }
 
     /** The config.json fields the Llama family uses, with Hugging Face's defaults. */
@@ -158,6 +164,7 @@ public final class LlamaOracle {
         final boolean tied, qkvBias, oBias, mlpBias;
         final String act;
         final double[] invFreq;
+        final LoraTerm lora;
 
         Config(Map<String, Object> map) {
             Cfg c = new Cfg(WHO, map);
@@ -182,6 +189,7 @@ public final class LlamaOracle {
             if (heads % kvHeads != 0) throw new IllegalArgumentException(WHO + ": num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
             if (headDim % 2 != 0) throw new IllegalArgumentException(WHO + ": head_dim " + headDim + " must be even for RoPE");
             invFreq = Rope.inverseFrequencies(map);
+            lora = new LoraTerm(WHO, map);
         }
     }
 }

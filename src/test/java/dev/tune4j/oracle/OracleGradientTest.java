@@ -152,4 +152,26 @@ class OracleGradientTest {
                 c -> BertOracle.encode(c, ids, mask, types, Pooling.MEAN, true, up).loss(), 2, rng);
         report("bert-mean-normalized", wErr, Double.NaN);
     }
+
+    @Test
+    void loraWeightsInLlamaAndGpt2LossesMatchFiniteDifferences() {
+        Checkpoint llama = RandomCheckpoints.withLora(RandomCheckpoints.build("llama", Map.of("num_hidden_layers", 1), 8),
+                java.util.List.of("model.layers.0.self_attn.q_proj", "model.layers.0.self_attn.k_proj", "model.layers.0.mlp.down_proj"), 3, 6, false, 9);
+        Checkpoint gpt2 = RandomCheckpoints.withLora(RandomCheckpoints.build("gpt2", Map.of("n_layer", 1), 10),
+                java.util.List.of("transformer.h.0.attn.c_attn", "transformer.h.0.mlp.c_proj"), 2, 4, true, 11);
+        int[][] ids = tokens(rng, 2, 5, 97), targets = tokens(rng, 2, 5, 97);
+        for (Checkpoint ckpt : java.util.List.of(llama, gpt2)) {
+            boolean isGpt2 = ckpt.has("transformer.wte.weight");
+            OracleResult r = isGpt2 ? Gpt2Oracle.loss(ckpt, ids, targets) : LlamaOracle.loss(ckpt, ids, targets);
+            Map<String, float[]> lora = new java.util.TreeMap<>(r.grads());
+            lora.keySet().removeIf(n -> !n.contains(".lora_"));
+            assertEquals(isGpt2 ? 4 : 6, lora.size(), "every LoRA weight is used");
+            OracleResult plain = isGpt2 ? Gpt2Oracle.loss(RandomCheckpoints.build("gpt2", Map.of("n_layer", 1), 10), ids, targets)
+                    : LlamaOracle.loss(RandomCheckpoints.build("llama", Map.of("num_hidden_layers", 1), 8), ids, targets);
+            org.junit.jupiter.api.Assertions.assertNotEquals(plain.loss(), r.loss(), "the adapters change the loss");
+            double err = FiniteDifferences.checkWeights(isGpt2 ? "gpt2 lora" : "llama lora", ckpt, lora,
+                    c -> (isGpt2 ? Gpt2Oracle.loss(c, ids, targets) : LlamaOracle.loss(c, ids, targets)).loss(), 3, rng);
+            report(isGpt2 ? "gpt2-lora" : "llama-lora", err, Double.NaN);
+        }
+    }
 }

@@ -90,6 +90,32 @@ public final class RandomCheckpoints {
         return new Checkpoint(config, b.weights, b.shapes);
     }
 
+    /**
+     * {@code base} with LoRA weights for the named modules (Hugging Face module paths, e.g.
+     * "model.layers.0.self_attn.q_proj"): A [r, in] and B [out, r], both N(0, 0.3²) (a trained
+     * adapter, B not zero), and PEFT's settings merged into the config as {@link LoraTerm} reads
+     * them. In and out come from the module's weight: [out, in], or [in, out] for GPT-2's Conv1D.
+     */
+    public static Checkpoint withLora(Checkpoint base, List<String> modules, int r, double alpha, boolean rslora, long seed) {
+        Map<String, Object> config = new LinkedHashMap<>(base.config());
+        config.put("lora_r", r);
+        config.put("lora_alpha", alpha);
+        config.put("use_rslora", rslora);
+        Map<String, float[]> weights = new LinkedHashMap<>(base.weights());
+        Map<String, int[]> shapes = new LinkedHashMap<>(base.shapes());
+        boolean conv1d = "gpt2".equals(base.config().get("model_type"));
+        Random rng = new Random(seed);
+        for (String m : modules) {
+            int[] w = base.shape(m + ".weight");
+            int in = conv1d ? w[0] : w[1], out = conv1d ? w[1] : w[0];
+            weights.put(m + ".lora_A.weight", Close.gaussianFloats(rng, r * in, 0.3));
+            shapes.put(m + ".lora_A.weight", new int[] {r, in});
+            weights.put(m + ".lora_B.weight", Close.gaussianFloats(rng, out * r, 0.3));
+            shapes.put(m + ".lora_B.weight", new int[] {out, r});
+        }
+        return new Checkpoint(config, weights, shapes);
+    }
+
     /** The default config.json of a family, as a mutable map. */
     public static Map<String, Object> defaults(String family) {
         Map<String, Object> c = new LinkedHashMap<>();

@@ -24,6 +24,10 @@
  *   <li>{@link dev.tune4j.oracle.BertOracle}: {@code layer(ckpt, i, hidden, shape, mask, upstream)}
  *       and {@code encode(ckpt, ids, mask, types, pooling, normalize, upstream)};</li>
  *   <li>{@link dev.tune4j.oracle.Rope#inverseFrequencies}: RoPE frequencies (default, linear, llama3).</li>
+ *   <li>LoRA (PEFT's maths, {@code LoraTerm}): Llama and GPT-2 layers whose checkpoint holds
+ *       {@code <module>.lora_A.weight} / {@code .lora_B.weight} add scaling · (x·Aᵀ)·Bᵀ, with
+ *       {@code lora_r}, {@code lora_alpha}, {@code use_rslora} in the config map;
+ *       {@link dev.tune4j.oracle.RandomCheckpoints#withLora} adds random adapters.</li>
  * </ul>
  * Each returns an {@link dev.tune4j.oracle.OracleResult}: the output and its shape and, when an
  * upstream W is given (loss = sum(out * W)) or in loss mode (mean cross-entropy, -100 ignored), the

@@ -195,6 +195,17 @@ public final class BertFamily implements ModelFamily {
         return r;
     }
 
+    /** BertForSequenceClassification holds the encoder and pooler under "bert."; BertModel is the encoder itself. */
+    @Override
+    public String stateDictName(String ruleName, HfConfig hf) {
+        return isSequenceClassifier(hf) && !ruleName.startsWith("classifier.") ? "bert." + ruleName : ruleName;
+    }
+
+    @Override
+    public List<String> defaultLoraTargets() {
+        return List.of("query", "key", "value", "dense");
+    }
+
     /** Strips the "bert." prefix and maps legacy gamma/beta names to weight/bias. */
     @Override
     public String canonicalName(String hfName) {

@@ -124,6 +124,19 @@ public final class Gpt2Family implements ModelFamily {
         return hfName.startsWith("transformer.") || hfName.startsWith("lm_head.") || hfName.startsWith("score.") ? hfName : "transformer." + hfName;
     }
 
+    /** GPT2LMHeadModel holds the blocks under "transformer."; GPT2Model is that module itself. */
+    @Override
+    public String stateDictName(String ruleName, HfConfig hf) {
+        boolean bare = hf != null && "GPT2Model".equals(hf.architecture());
+        return bare && ruleName.startsWith("transformer.") ? ruleName.substring("transformer.".length()) : ruleName;
+    }
+
+    /** Every Conv1D: attention's fused c_attn and c_proj, the MLP's c_fc and c_proj. */
+    @Override
+    public List<String> defaultLoraTargets() {
+        return List.of("c_attn", "c_proj", "c_fc");
+    }
+
     /** Some exports carry the causal-mask buffers and a copy of the tied head (an untied head is a rule, so used). */
     public boolean ignorable(String hfName) {
         return hfName.endsWith(".attn.bias") || hfName.endsWith(".attn.masked_bias") || hfName.equals("lm_head.weight");

@@ -125,6 +125,12 @@ public final class LlamaFamily implements ModelFamily {
         return r;
     }
 
+    /** Every projection of attention and MLP. */
+    @Override
+    public List<String> defaultLoraTargets() {
+        return List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    }
+
     /** RoPE's cached frequencies; the LM head of a causal LM a classifier is started from. */
     public boolean ignorable(String hfName) {
         return hfName.endsWith("rotary_emb.inv_freq") || hfName.equals("lm_head.weight");
