@@ -101,6 +101,13 @@ public record RunData(List<Example> train, List<Example> validation, List<Exampl
         }
         PrepareResult res = DataPipeline.run(cfg);
         if (out != null) PreparedWriter.write(res, cfg);
+        if (res.kept.isEmpty()) {
+            String why = res.rejects.isEmpty() ? "" : ": " + res.rejects.size() + " rejected, the first at " + res.rejects.getFirst().origin()
+                    + " (" + res.rejects.getFirst().reason() + (res.rejects.getFirst().detail() == null ? "" : ": " + res.rejects.getFirst().detail()) + ")";
+            throw new IllegalArgumentException(inputs.getFirst() + " holds no usable rows" + why
+                    + (mapFields ? "; the recipe reads the text from '" + r.data().textField() + "'"
+                    + (schema == Schema.CLASSIFICATION ? " and the label from '" + r.data().labelField() + "'" : "") : ""));
+        }
         List<List<Example>> splits = List.of(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i < res.kept.size(); i++) splits.get(res.split[i]).add(res.kept.get(i));
         return splits;
