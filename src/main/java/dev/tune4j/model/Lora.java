@@ -1,7 +1,6 @@
 package dev.tune4j.model;
 
 import dev.tune4j.autograd.Parameter;
-import dev.tune4j.model.bert.BertClassifier;
 import dev.tune4j.nn.Linear;
 import dev.tune4j.nn.LoraAdapter;
 import dev.tune4j.nn.LoraConfig;
@@ -9,6 +8,7 @@ import dev.tune4j.nn.Module;
 import dev.tune4j.nn.Transformer;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -49,59 +49,25 @@ public final class Lora {
      */
     public static LoraAdapters inject(Module module, ModelFamily family, HfConfig hf, List<WeightRule> rules, LoraConfig config) {
         Map<String, Module> modules = module.namedModules();
-        for (Module m : modules.values()) {
-            if (m instanceof Linear l && l.adapter() != null) throw new IllegalStateException("the model already has LoRA adapters (" + l.path() + ")");
-        }
         Set<Linear> lmHeads = new HashSet<>(), outputHeads = new HashSet<>();
         for (Module m : modules.values()) {
+            if (m instanceof Linear l && l.adapter() != null) throw new IllegalStateException("the model already has LoRA adapters (" + l.path() + ")");
             if (m instanceof Transformer t && t.lmHead != null) lmHeads.add(t.lmHead);
-            if (m instanceof BertClassifier c) outputHeads.add(c.classifier);
+            if (m instanceof SequenceClassifier c) outputHeads.add(c.output());
         }
         outputHeads.addAll(lmHeads);
+        Scope scope = new Scope(family, hf, rules, linears(modules, family, hf, rules), lmHeads, outputHeads);
 
-        List<LoraAdapters.HfLinear> linears = linears(modules, family, hf, rules);
         List<String> saveNames = config.modulesToSave() != null ? config.modulesToSave()
-                : module instanceof BertClassifier ? List.of("classifier") : List.of();
-        List<LoraAdapters.Saved> saved = modulesToSave(saveNames, family, hf, rules, module.namedParameters());
-
+                : module instanceof SequenceClassifier c ? defaultModulesToSave(c) : List.of();
+        List<LoraAdapters.Saved> saved = modulesToSave(saveNames, scope, module.namedParameters());
         List<LoraAdapters.HfLinear> chosen = new ArrayList<>();
-        LoraConfig resolved;
-        if (config.targetRegex() != null && LoraConfig.isAllLinear(config.targetRegex())) {
-            List<String> paths = new ArrayList<>();
-            for (var t : linears) {
-                if (!outputHeads.containsAll(t.parts()) && !savedModule(t.path(), saveNames)) {
-                    chosen.add(t);
-                    paths.add(t.path());
-                }
-            }
-            // PEFT replaces "all-linear" by the module names it found.
-            resolved = config.withTargetModules(paths);
-        } else if (config.targetRegex() != null) {
-            Pattern p = Pattern.compile(config.targetRegex());
-            for (var t : linears) if (p.matcher(t.path()).matches()) chosen.add(t);
-            if (chosen.isEmpty()) throw noMatch("target_modules regex '" + config.targetRegex() + "' matches no Linear module", family, linears, lmHeads);
-            resolved = config;
-        } else {
-            List<String> names = config.targetModules() != null ? config.targetModules() : family.defaultLoraTargets();
-            if (names.isEmpty()) throw noMatch("no target_modules given and the " + family.name() + " family has no default", family, linears, lmHeads);
-            Set<LoraAdapters.HfLinear> matched = new LinkedHashSet<>();
-            for (String name : names) {
-                List<LoraAdapters.HfLinear> hits = linears.stream().filter(t -> endsWithModule(t.path(), name)).toList();
-                if (hits.isEmpty()) throw unmatchedTarget(name, family, hf, rules, linears, lmHeads);
-                matched.addAll(hits);
-            }
-            for (var t : linears) if (matched.contains(t)) chosen.add(t);
-            resolved = config.withTargetModules(names);
-        }
-        chosen.removeIf(t -> savedModule(t.path(), saveNames));
+        LoraConfig resolved = chooseTargets(config, saveNames, scope, chosen).withModulesToSave(saveNames);
         for (var t : chosen) {
-            for (Linear l : t.parts()) {
-                if (lmHeads.contains(l)) {
-                    throw new IllegalArgumentException("LoRA on the LM head (" + t.path() + ") is not supported: its projection does not run through Linear.forward");
-                }
+            if (!Collections.disjoint(t.parts(), lmHeads)) {
+                throw new IllegalArgumentException("LoRA on the LM head (" + t.path() + ") is not supported: its projection does not run through Linear.forward");
             }
         }
-        resolved = resolved.withModulesToSave(saveNames);
 
         module.freeze(name -> true);
         for (var s : saved) s.makeTrainable();
@@ -112,6 +78,40 @@ public final class Lora {
             for (Linear part : t.parts().subList(1, t.parts().size())) part.addAdapterSharingA(first);
         }
         return new LoraAdapters(family, resolved, chosen, saved);
+    }
+
+    /** What injection looks at: the family's naming, its checkpoint Linears, and the heads that need care. */
+    private record Scope(ModelFamily family, HfConfig hf, List<WeightRule> rules, List<LoraAdapters.HfLinear> linears,
+                         Set<Linear> lmHeads, Set<Linear> outputHeads) {}
+
+    /** Adds the adapted modules to {@code chosen}, in model order; returns the config with its targets spelled out. */
+    private static LoraConfig chooseTargets(LoraConfig config, List<String> saveNames, Scope scope, List<LoraAdapters.HfLinear> chosen) {
+        LoraConfig resolved;
+        if (config.targetRegex() != null && LoraConfig.isAllLinear(config.targetRegex())) {
+            for (var t : scope.linears()) if (Collections.disjoint(t.parts(), scope.outputHeads())) chosen.add(t);
+            chosen.removeIf(t -> savedModule(t.path(), saveNames));
+            // PEFT replaces "all-linear" by the module names it found.
+            return config.withTargetModules(chosen.stream().map(LoraAdapters.HfLinear::path).toList());
+        }
+        if (config.targetRegex() != null) {
+            Pattern p = Pattern.compile(config.targetRegex());
+            for (var t : scope.linears()) if (p.matcher(t.path()).matches()) chosen.add(t);
+            if (chosen.isEmpty()) throw noMatch("target_modules regex '" + config.targetRegex() + "' matches no Linear module", scope);
+            resolved = config;
+        } else {
+            List<String> names = config.targetModules() != null ? config.targetModules() : scope.family().defaultLoraTargets();
+            if (names.isEmpty()) throw noMatch("no target_modules given and the " + scope.family().name() + " family has no default", scope);
+            Set<LoraAdapters.HfLinear> matched = new HashSet<>();
+            for (String name : names) {
+                List<LoraAdapters.HfLinear> hits = scope.linears().stream().filter(t -> endsWithModule(t.path(), name)).toList();
+                if (hits.isEmpty()) throw unmatchedTarget(name, scope);
+                matched.addAll(hits);
+            }
+            for (var t : scope.linears()) if (matched.contains(t)) chosen.add(t);
+            resolved = config.withTargetModules(names);
+        }
+        chosen.removeIf(t -> savedModule(t.path(), saveNames));
+        return resolved;
     }
 
     /** PEFT's target_modules name match: the whole path, or its last dotted components. */
@@ -145,8 +145,23 @@ public final class Lora {
         return out;
     }
 
-    private static List<LoraAdapters.Saved> modulesToSave(List<String> names, ModelFamily family, HfConfig hf, List<WeightRule> rules,
-                                                         Map<String, Parameter> params) {
+    /**
+     * A classifier's head trains in full by default: its output layer (BERT's "classifier", a
+     * decoder's "score", as PEFT's SEQ_CLS default) and BERT's pooler, which a classifier started on
+     * a checkpoint without one (sentence-transformers exports) draws fresh.
+     */
+    private static List<String> defaultModulesToSave(SequenceClassifier c) {
+        return switch (c.pooling()) {
+            case CLS -> List.of("classifier", "pooler");
+            case MEAN -> List.of("classifier");
+            case LAST_TOKEN -> List.of("score");
+        };
+    }
+
+    private static List<LoraAdapters.Saved> modulesToSave(List<String> names, Scope scope, Map<String, Parameter> params) {
+        ModelFamily family = scope.family();
+        HfConfig hf = scope.hf();
+        List<WeightRule> rules = scope.rules();
         Map<WeightRule, LoraAdapters.Saved> out = new LinkedHashMap<>();
         for (String m : names) {
             boolean hit = false;
@@ -181,23 +196,22 @@ public final class Lora {
         return out;
     }
 
-    private static IllegalArgumentException unmatchedTarget(String name, ModelFamily family, HfConfig hf, List<WeightRule> rules,
-                                                            List<LoraAdapters.HfLinear> linears, Set<Linear> lmHeads) {
-        for (WeightRule rule : rules) {
-            for (String p : modulePaths(family.stateDictName(rule.hfName(), hf))) {
+    private static IllegalArgumentException unmatchedTarget(String name, Scope scope) {
+        for (WeightRule rule : scope.rules()) {
+            for (String p : modulePaths(scope.family().stateDictName(rule.hfName(), scope.hf()))) {
                 if (endsWithModule(p, name)) {
-                    return noMatch("target module '" + name + "' matches " + p + ", which is not a Linear layer (LoRA adapts Linear and Conv1D layers)",
-                            family, linears, lmHeads);
+                    return noMatch("target module '" + name + "' matches " + p + ", which is not a Linear layer (LoRA adapts Linear and Conv1D layers)", scope);
                 }
             }
         }
-        return noMatch("target module '" + name + "' matches no module of this " + family.name() + " model", family, linears, lmHeads);
+        return noMatch("target module '" + name + "' matches no module of this " + scope.family().name() + " model", scope);
     }
 
-    private static IllegalArgumentException noMatch(String what, ModelFamily family, List<LoraAdapters.HfLinear> linears, Set<Linear> lmHeads) {
+    /** The error, followed by the last names of the Linear modules a target could name. */
+    private static IllegalArgumentException noMatch(String what, Scope scope) {
         Set<String> names = new LinkedHashSet<>();
-        for (var t : linears) {
-            if (!lmHeads.containsAll(t.parts())) names.add(t.path().substring(t.path().lastIndexOf('.') + 1));
+        for (var t : scope.linears()) {
+            if (Collections.disjoint(t.parts(), scope.lmHeads())) names.add(t.path().substring(t.path().lastIndexOf('.') + 1));
         }
         return new IllegalArgumentException(what + "; Linear modules: " + String.join(", ", names));
     }

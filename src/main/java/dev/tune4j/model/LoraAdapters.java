@@ -172,7 +172,9 @@ public final class LoraAdapters {
                         : name.endsWith(".lora_B.weight") && got.length == 2 && got[1] != config.r() ? " (rank " + got[1] + ", but r=" + config.r() + ")" : "";
                 throw new IllegalArgumentException(source + ": tensor '" + full + "' has shape " + Shape.str(got) + ", expected " + Shape.str(expected) + rank);
             }
-            values.put(slot, e.getValue());
+            if (values.put(slot, e.getValue()) != null) {
+                throw new IllegalArgumentException(source + ": tensor '" + full + "' is a second spelling of '" + prefix + slot.name() + "'");
+            }
         }
         for (Slot s : byKey.values()) {
             if (!values.containsKey(s)) throw new IllegalArgumentException(source + ": missing tensor '" + prefix + s.name() + "'");

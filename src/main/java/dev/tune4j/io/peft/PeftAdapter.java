@@ -7,7 +7,7 @@ import dev.tune4j.io.SafetensorsWriter;
 import dev.tune4j.model.Lora;
 import dev.tune4j.model.LoraAdapters;
 import dev.tune4j.model.PretrainedModel;
-import dev.tune4j.model.bert.BertClassifier;
+import dev.tune4j.model.SequenceClassifier;
 import dev.tune4j.nn.LoraConfig;
 import dev.tune4j.nn.Module;
 import dev.tune4j.nn.Transformer;
@@ -67,7 +67,7 @@ public final class PeftAdapter {
 
     /** The task PEFT wraps such a model for: a sequence classifier, a causal LM, or a bare encoder. */
     public static String taskType(Module module) {
-        if (module instanceof BertClassifier) return "SEQ_CLS";
+        if (module instanceof SequenceClassifier) return "SEQ_CLS";
         if (module instanceof Transformer t && t.config.lmHead) return "CAUSAL_LM";
         return "FEATURE_EXTRACTION";
     }
