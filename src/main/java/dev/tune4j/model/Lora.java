@@ -145,17 +145,9 @@ public final class Lora {
         return out;
     }
 
-    /**
-     * A classifier's head trains in full by default: its output layer (BERT's "classifier", a
-     * decoder's "score", as PEFT's SEQ_CLS default) and BERT's pooler, which a classifier started on
-     * a checkpoint without one (sentence-transformers exports) draws fresh.
-     */
+    /** A classifier's output layer trains in full by default (BERT's "classifier", a decoder's "score"), as PEFT's SEQ_CLS default. */
     private static List<String> defaultModulesToSave(SequenceClassifier c) {
-        return switch (c.pooling()) {
-            case CLS -> List.of("classifier", "pooler");
-            case MEAN -> List.of("classifier");
-            case LAST_TOKEN -> List.of("score");
-        };
+        return List.of(c.pooling() == SequenceClassifier.Pooling.LAST_TOKEN ? "score" : "classifier");
     }
 
     private static List<LoraAdapters.Saved> modulesToSave(List<String> names, Scope scope, Map<String, Parameter> params) {

@@ -72,14 +72,19 @@ final class Artifacts {
                 yield Artifacts::saveModel;
             }
             case "lora" -> {
-                LoraAdapters adapters = Lora.inject(base, loraConfig(r));
+                LoraAdapters adapters = Lora.inject(base, loraConfig(r, model));
                 yield (folder, b, m, rr, cleaning) -> saveAdapter(folder, b, adapters, rr, m, cleaning);
             }
             default -> throw new IllegalArgumentException("unknown method " + r.method());
         };
     }
 
-    static LoraConfig loraConfig(Recipe r) {
+    /**
+     * The recipe's LoRA settings. Unless the recipe names its modules to save, the whole task head
+     * trains: the output layer and BERT's pooler, which a classifier started on a checkpoint without
+     * one (sentence-transformers exports such as the built-in MiniLM) draws fresh.
+     */
+    static LoraConfig loraConfig(Recipe r, Trainable model) {
         Recipe.Lora l = r.lora();
         LoraConfig c = LoraConfig.of(l.r(), l.alpha()).withDropout(l.dropout()).withRslora(l.useRslora()).withSeed(r.train().seed());
         JsonNode t = l.targetModules();
@@ -90,6 +95,13 @@ final class Artifacts {
             c = c.withTargetModules(names);
         }
         if (l.modulesToSave() != null) c = c.withModulesToSave(l.modulesToSave());
+        else if (model.pooling() != null) {
+            c = c.withModulesToSave(switch (model.pooling()) {
+                case "cls" -> List.of("classifier", "pooler");
+                case "mean" -> List.of("classifier");
+                default -> List.of("score");
+            });
+        }
         return c;
     }
 

@@ -47,7 +47,7 @@ class MergeCommandTest {
             LoraAdapters a = Lora.inject(m, LoraConfig.of(4, 8));
             LoraFixtures.randomise(a, 3);
             adapted = LoraFixtures.logits(m, batch);
-            head = m.classifier().classifier.weight.data().clone();
+            head = m.classifier().output().weight.data().clone();
             PeftAdapter.save(adapter, m, a);
         }
         ModelCommandsTest.Run r = ModelCommandsTest.run("merge", "--model", base.toString(), "--adapter", adapter.toString(), "--out", out.toString(), "--json");
@@ -64,7 +64,7 @@ class MergeCommandTest {
         try (PretrainedModel merged = LoraFixtures.load(out)) {
             assertEquals("BertForSequenceClassification", merged.hfConfig().architecture());
             assertClose(adapted, LoraFixtures.logits(merged, batch), 1e-4);
-            assertArrayEquals(head, merged.classifier().classifier.weight.value().toHeap().data(), "the trained head is the model's own");
+            assertArrayEquals(head, merged.classifier().output().weight.value().toHeap().data(), "the trained head is the model's own");
         }
     }
 
