@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * oracle {@link dev.tune4j.oracle.Checkpoint} through the family's real weight rules, reading the
  * engine's gradients back under Hugging Face names and layouts, and the relative-error metric.
  */
-final class Parity {
+public final class Parity {
     private Parity() {}
 
     static final double OUT_TOL = 1e-4, GRAD_TOL = 1e-3;
@@ -53,7 +53,7 @@ final class Parity {
     }
 
     /** Writes an oracle checkpoint as a Hugging Face folder: config.json and model.safetensors (float32). */
-    static void writeHfFolder(dev.tune4j.oracle.Checkpoint ckpt, Path dir) throws IOException {
+    public static void writeHfFolder(dev.tune4j.oracle.Checkpoint ckpt, Path dir) throws IOException {
         Json.MAPPER.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("config.json").toFile(), ckpt.config());
         SafetensorsWriter w = new SafetensorsWriter(DType.F32);
         for (var e : ckpt.weights().entrySet()) w.add(e.getKey(), Tensor.of(e.getValue(), ckpt.shape(e.getKey())));
