@@ -3,6 +3,7 @@ package dev.tune4j.cli;
 import dev.tune4j.io.peft.PeftAdapter;
 import dev.tune4j.model.LoraAdapters;
 import dev.tune4j.model.ModelLoader;
+import dev.tune4j.recipe.FineTune;
 import dev.tune4j.model.PretrainedModel;
 import dev.tune4j.report.Json;
 import dev.tune4j.tensor.DType;
@@ -56,6 +57,7 @@ public final class MergeCommand implements Callable<Integer> {
         long maxShard = ExportCommand.parseSize(maxShardSize);
         try (PretrainedModel m = ModelLoader.load(model, options.toLoaderOptions())) {
             DType d = dtype == null ? ExportCommand.nativeDtype(m) : ExportCommand.parseDtype(dtype);
+            FineTune.prepareForAdapter(m, adapter);
             LoraAdapters adapters = PeftAdapter.load(adapter, m);
             adapters.merge();
             List<Path> files = m.save(out, d, maxShard);

@@ -176,6 +176,17 @@ final class Artifacts {
         }
     }
 
+    static void prepareForAdapter(PretrainedModel base, Path adapter) {
+        Path m = adapter.resolve(TUNE4J_META);
+        if (!Files.exists(m)) return;
+        try {
+            JsonNode meta = readMeta(m);
+            if (meta.has("labels")) base.classifier(spec(meta));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + m + ": " + RunFolder.reason(e), e);
+        }
+    }
+
     private static TextClassifier withAdapter(PretrainedModel base, Path adapter, JsonNode meta) throws IOException {
         try {
             if (!Files.isDirectory(adapter)) throw new IllegalArgumentException("adapter folder " + adapter + " does not exist");

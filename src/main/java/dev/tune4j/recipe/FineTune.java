@@ -70,6 +70,15 @@ public final class FineTune {
     }
 
     /**
+     * Readies a base model for an adapter that tune4j trained: a classification adapter needs the
+     * base turned into its classifier (labels and pooling from the tune4j-run.json beside the
+     * adapter) before PEFT's keys can be matched. Other adapters need nothing.
+     */
+    public static void prepareForAdapter(dev.tune4j.model.PretrainedModel base, Path adapter) {
+        Artifacts.prepareForAdapter(base, adapter);
+    }
+
+    /**
      * A classifier from a run folder (its saved model or adapter), a Hugging Face classifier folder,
      * or a base model plus a PEFT adapter folder ({@code adapter} non-null).
      */
