@@ -3,7 +3,6 @@ package dev.tune4j.nn;
 import dev.tune4j.autograd.Parameter;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.autograd.ops.LinearOp;
-import dev.tune4j.kernel.Gemm;
 import dev.tune4j.tensor.Tensor;
 
 import java.util.SplittableRandom;
@@ -24,11 +23,5 @@ public final class Linear extends Module {
 
     public Var forward(Var x) {
         return LinearOp.apply(x, weight, bias);
-    }
-
-    /** Inference: y[rows, out] = x[rows, in]·Wᵀ + b into a caller's buffer; the same arithmetic as {@link #forward}. */
-    void forwardInto(float[] x, int rows, float[] y) {
-        float[] b = bias == null ? null : bias.value().toHeap().data();
-        Gemm.gemm(rows, out, in, x, 0, in, false, weight.value().storage(), 0, in, true, y, 0, out, b, 0, false);
     }
 }

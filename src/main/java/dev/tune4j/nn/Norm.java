@@ -2,9 +2,9 @@ package dev.tune4j.nn;
 
 import dev.tune4j.autograd.Parameter;
 import dev.tune4j.autograd.Var;
+import dev.tune4j.autograd.ops.AddNormOp;
 import dev.tune4j.autograd.ops.LayerNormOp;
 import dev.tune4j.autograd.ops.RmsNormOp;
-import dev.tune4j.kernel.Norms;
 import dev.tune4j.tensor.Tensor;
 
 import java.util.Arrays;
@@ -31,14 +31,8 @@ public final class Norm extends Module {
         return kind == Kind.LAYER_NORM ? LayerNormOp.apply(x, weight, bias, eps) : RmsNormOp.apply(x, weight, eps);
     }
 
-    /**
-     * Inference, with the residual add fused: sum = x + r (r null: no add, sum unused), then
-     * y = norm(sum), over rows of {@code weight}'s size; sum and y may be x. The same arithmetic as
-     * an {@code AddOp} followed by {@link #forward}.
-     */
-    void addForwardInto(float[] x, float[] r, float[] sum, float[] y, int rows) {
-        int dim = weight.value().dim(0);
-        float[] b = bias == null ? null : bias.value().toHeap().data();
-        Norms.addForward(kind == Kind.LAYER_NORM, x, r, sum, weight.value().toHeap().data(), b, y, null, null, rows, dim, eps);
+    /** norm(x + r), with the sum x + r that a pre-norm block carries on: one {@link AddNormOp}. */
+    public AddNormOp.Result addForward(Var x, Var r) {
+        return kind == Kind.LAYER_NORM ? AddNormOp.layerNorm(x, r, weight, bias, eps) : AddNormOp.rmsNorm(x, r, weight, eps);
     }
 }

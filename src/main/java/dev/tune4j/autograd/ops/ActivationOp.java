@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Activations;
@@ -12,7 +13,7 @@ final class ActivationOp {
     static Var apply(Activations.Kind kind, Var x) {
         float[] xd = x.value().toHeap().data();
         int n = xd.length;
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Scratch.allocate(x.shape());
         Activations.forward(kind, xd, out.data(), n);
         Var y = Tape.output(out, x);
         if (y.requiresGrad()) Tape.push(() -> {

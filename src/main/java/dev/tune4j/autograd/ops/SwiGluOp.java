@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Activations;
@@ -14,7 +15,7 @@ public final class SwiGluOp {
         Shape.check(gate.value().sameShape(up.value()), "SwiGluOp", "gate and up shapes differ", gate.shape(), up.shape());
         float[] g = gate.value().toHeap().data(), u = up.value().toHeap().data();
         int n = g.length;
-        Tensor out = Tensor.zeros(gate.shape());
+        Tensor out = Scratch.allocate(gate.shape());
         Activations.swigluForward(g, u, out.data(), n);
         Var y = Tape.output(out, gate, up);
         if (y.requiresGrad()) Tape.push(() -> {
