@@ -44,8 +44,8 @@ public final class Block extends Module {
                 AddNormOp.Result mid = norm2.addForward(x, drop(attn.forward(norm1.forward(x), mask, positions)));
                 out = AddOp.apply(mid.sum(), drop(mlp.forward(mid.y())));
             } else {
-                Var h = norm1.addForward(x, drop(attn.forward(x, mask, positions))).y();
-                out = norm2.addForward(h, drop(mlp.forward(h))).y();
+                Var h = norm1.forward(x, drop(attn.forward(x, mask, positions)));
+                out = norm2.forward(h, drop(mlp.forward(h)));
             }
             return scratch.keep(out);
         }

@@ -23,10 +23,11 @@ public final class Mlp extends Module {
         this.down = child("down", new Linear(c.intermediate, c.hidden, c.mlpBias, rng, downStd));
     }
 
+    /** The activation overwrites the up projection when no tape records: nothing else reads it. */
     public Var forward(Var x) {
         Var h = kind == TransformerConfig.Mlp.SWIGLU
-                ? SwiGluOp.apply(gate.forward(x), up.forward(x))
-                : GeluOp.apply(up.forward(x), gelu);
+                ? SwiGluOp.applyInPlace(gate.forward(x), up.forward(x))
+                : GeluOp.applyInPlace(up.forward(x), gelu);
         return down.forward(h);
     }
 }

@@ -31,8 +31,13 @@ public final class Norm extends Module {
         return kind == Kind.LAYER_NORM ? LayerNormOp.apply(x, weight, bias, eps) : RmsNormOp.apply(x, weight, eps);
     }
 
-    /** norm(x + r), with the sum x + r that a pre-norm block carries on: one {@link AddNormOp}. */
+    /** norm(x + r), the post-norm residual step: one {@link AddNormOp}. */
+    public Var forward(Var x, Var r) {
+        return AddNormOp.normOfSum(kind == Kind.LAYER_NORM, x, r, weight, bias, eps);
+    }
+
+    /** x + r and its norm, the pre-norm residual step (the sum is the residual stream): one {@link AddNormOp}. */
     public AddNormOp.Result addForward(Var x, Var r) {
-        return kind == Kind.LAYER_NORM ? AddNormOp.layerNorm(x, r, weight, bias, eps) : AddNormOp.rmsNorm(x, r, weight, eps);
+        return AddNormOp.apply(kind == Kind.LAYER_NORM, x, r, weight, bias, eps);
     }
 }

@@ -74,6 +74,24 @@ class ScratchTest {
     }
 
     @Test
+    void onlyAScratchTemporaryOfTheInnermostScopeIsOverwrittenAndOnlyWithoutATape() {
+        Var weight = Var.constant(Tensor.zeros(3, 4));
+        try (Scratch outer = Scratch.open()) {
+            Var outerValue = scratchVar(3, 4);
+            try (Scratch inner = Scratch.open()) {
+                Var temp = scratchVar(3, 4);
+                assertSame(temp.value(), Scratch.overwrite(temp), "a temporary of the innermost scope was not reused in place");
+                assertNotSame(outerValue.data(), Scratch.overwrite(outerValue).data(), "an enclosing scope's value was overwritten");
+                assertNotSame(weight.data(), Scratch.overwrite(weight).data(), "a value from outside the scratch was overwritten");
+                try (Tape t = Tape.record()) {
+                    assertNotSame(temp.data(), Scratch.overwrite(temp).data(), "an input a backward may need was overwritten");
+                }
+            }
+        }
+        assertNotSame(weight.data(), Scratch.overwrite(weight).data(), "overwritten outside any scope");
+    }
+
+    @Test
     void scopesMustCloseInnermostFirst() {
         Scratch outer = Scratch.open();
         Scratch inner = Scratch.open();

@@ -17,11 +17,15 @@ final class NormOp {
     private NormOp() {}
 
     static Var apply(String op, boolean centered, Var x, Var gamma, Var beta, float eps) {
-        return apply(op, centered, x, null, gamma, beta, eps).y();
+        return apply(op, centered, x, null, false, gamma, beta, eps).y();
     }
 
-    /** @param r the residual added to x first, or null for none */
-    static AddNormOp.Result apply(String op, boolean centered, Var x, Var r, Var gamma, Var beta, float eps) {
+    /**
+     * @param r       the residual added to x first, or null for none
+     * @param withSum whether the caller reads the sum; if not, and no gradient is wanted, it is
+     *                never stored apart from y (the result's sum is then null)
+     */
+    static AddNormOp.Result apply(String op, boolean centered, Var x, Var r, boolean withSum, Var gamma, Var beta, float eps) {
         int[] xs = x.shape();
         Shape.check(xs.length >= 1, op, "input needs at least one dimension", xs);
         if (r != null) Shape.check(r.value().sameShape(x.value()), op, "x and the residual differ in shape", xs, r.shape());
@@ -39,12 +43,14 @@ final class NormOp {
         boolean grad = Tape.needsGrad(x, r, gamma, beta);
         float[] mean = centered && grad ? new float[rows] : null;
         float[] rstd = grad ? new float[rows] : null;
-        Tensor sumOut = r == null ? null : Scratch.allocate(xs);
         Tensor out = Scratch.allocate(xs);
-        float[] sd = r == null ? xd : sumOut.data();
+        Tensor sumOut = r != null && (withSum || grad) ? Scratch.allocate(xs) : null;
+        // the sum is x itself without a residual; unread and not needed by a backward, it is
+        // written into y's buffer and normalised there
+        float[] sd = r == null ? xd : sumOut != null ? sumOut.data() : out.data();
         Norms.addForward(centered, xd, rd, sd, g, b, out.data(), mean, rstd, rows, dim, eps);
 
-        Var sum = r == null ? x : Tape.output(sumOut, x, r);
+        Var sum = r == null ? x : sumOut != null ? Tape.output(sumOut, x, r) : null;
         Var y = Tape.output(out, x, r, gamma, beta);
         if (y.requiresGrad()) Tape.push(() -> {
             // The norm's dx goes into sum's gradient, which by now holds what sum's other readers
@@ -62,6 +68,6 @@ final class NormOp {
                 if (r.requiresGrad()) Elementwise.axpy(1f, ds, r.gradForAccumulation(), n);
             }
         });
-        return new AddNormOp.Result(sum, y);
+        return new AddNormOp.Result(withSum ? sum : null, y);
     }
 }
