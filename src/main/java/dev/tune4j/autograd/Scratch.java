@@ -26,7 +26,9 @@ import java.util.Set;
  * caller for good (it never returns to the pool). So a module that opens a scope returns only
  * kept values, and nothing may hold a value that was not kept past its scope's end:
  * {@code try (Scratch scratch = Scratch.open()) { Var y = ...; return scratch.keep(y); }}.
- * Under a tape, scopes change nothing and {@link #keep} returns its argument.
+ * Under a tape, scopes own nothing, so {@link #keep} changes nothing. In place: an elementwise op
+ * whose caller never reads its input again may write over it ({@link #overwrite}), but only with
+ * no tape and when the input is a temporary of the innermost scope.
  *
  * <p>Scopes belong to the thread that opened them and close innermost first. The pool keeps the
  * buffers of the last outermost scope's sizes, softly held, so memory pressure can reclaim them.

@@ -41,8 +41,9 @@ public final class Block extends Module {
         try (Scratch scratch = Scratch.open()) {
             Var out;
             if (preNorm) {
-                AddNormOp.Result mid = norm2.addForward(x, drop(attn.forward(norm1.forward(x), mask, positions)));
-                out = AddOp.apply(mid.sum(), drop(mlp.forward(mid.y())));
+                // x + attn(norm1(x)) and its norm2, the MLP's input, in one op
+                AddNormOp.Result res = norm2.addForward(x, drop(attn.forward(norm1.forward(x), mask, positions)));
+                out = AddOp.apply(res.sum(), drop(mlp.forward(res.y())));
             } else {
                 Var h = norm1.forward(x, drop(attn.forward(x, mask, positions)));
                 out = norm2.forward(h, drop(mlp.forward(h)));
