@@ -8,7 +8,7 @@ import java.util.List;
  * Reverse-mode autograd. While a tape is recording (see {@link #record()}), each op whose inputs
  * need a gradient pushes its hand-written backward step; {@link #backward(Var)} seeds the loss
  * gradient with 1 and runs the steps in reverse. With no tape recording (inference), ops record
- * nothing and keep no activations alive.
+ * nothing and keep no activations alive, and take their outputs from {@link Scratch}.
  *
  * <p>Usage: {@code try (Tape tape = Tape.record()) { Var loss = model.loss(batch); tape.backward(loss); }}
  */

@@ -1,12 +1,10 @@
 package dev.tune4j.nn;
 
 import dev.tune4j.autograd.Var;
-import dev.tune4j.kernel.AttentionMask;
 import dev.tune4j.autograd.ops.AttentionOp;
 import dev.tune4j.autograd.ops.ReshapeOp;
 import dev.tune4j.autograd.ops.RopeOp;
-import dev.tune4j.kernel.AttentionKernel;
-import dev.tune4j.kernel.RopeKernel;
+import dev.tune4j.kernel.AttentionMask;
 import dev.tune4j.kernel.RopeTable;
 
 import java.util.SplittableRandom;
@@ -46,22 +44,5 @@ public final class Attention extends Module {
         }
         Var a = AttentionOp.apply(qh, kh, vh, mask, (float) (1.0 / Math.sqrt(headDim)));
         return o.forward(ReshapeOp.apply(a, b, t, heads * headDim));
-    }
-
-    /** Inference: {@link #forward} of x [b·t, D] into buf.out, with buf's q, k, v and attn as scratch. */
-    void infer(float[] x, int b, int t, AttentionMask mask, int[] positions, InferenceBuffers buf) {
-        int rows = b * t;
-        q.forwardInto(x, rows, buf.q);
-        k.forwardInto(x, rows, buf.k);
-        v.forwardInto(x, rows, buf.v);
-        if (rope != null) {
-            RopeOp.checkPositions(positions, rope, new int[] {b, t, heads, headDim});
-            boolean interleaved = ropeLayout == RopeOp.Layout.INTERLEAVED;
-            RopeKernel.rotate(buf.q, buf.q, false, rows, t, heads, rope, positions, interleaved, false);
-            RopeKernel.rotate(buf.k, buf.k, false, rows, t, kvHeads, rope, positions, interleaved, false);
-        }
-        AttentionKernel.Dims d = new AttentionKernel.Dims(b, t, t, heads, kvHeads, headDim);
-        AttentionKernel.forward(d, buf.q, buf.k, buf.v, mask, (float) (1.0 / Math.sqrt(headDim)), buf.attn, null);
-        o.forwardInto(buf.attn, rows, buf.out);
     }
 }

@@ -1,10 +1,11 @@
 package dev.tune4j.nn;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Var;
+import dev.tune4j.autograd.ops.AddNormOp;
 import dev.tune4j.autograd.ops.AddOp;
-import dev.tune4j.kernel.AttentionMask;
 import dev.tune4j.autograd.ops.DropoutOp;
-import dev.tune4j.kernel.Elementwise;
+import dev.tune4j.kernel.AttentionMask;
 import dev.tune4j.kernel.RopeTable;
 
 import java.util.SplittableRandom;
@@ -31,33 +32,23 @@ public final class Block extends Module {
         this.norm2 = child("norm2", new Norm(c.norm, c.hidden, c.normEps));
     }
 
-    public Var forward(Var x, AttentionMask mask, int[] positions) {
-        if (preNorm) {
-            x = AddOp.apply(x, drop(attn.forward(norm1.forward(x), mask, positions)));
-            return AddOp.apply(x, drop(mlp.forward(norm2.forward(x))));
-        }
-        x = norm1.forward(AddOp.apply(x, drop(attn.forward(x, mask, positions))));
-        return norm2.forward(AddOp.apply(x, drop(mlp.forward(x))));
-    }
-
     /**
-     * Inference (no tape, no dropout): {@link #forward} on the residual stream x [b·t, D], updated
-     * in place, with intermediate results in buf. The same kernels in the same order, so the same
-     * bits, but with the residual add fused into the norm and the activation applied in place.
+     * x [B, T, D] -> [B, T, D]. The residual add before each norm is one {@link AddNormOp}. Without
+     * a tape, the block's intermediate results (projections, attention, MLP activations) are
+     * scratch buffers that the next block reuses; only the output outlives the call.
      */
-    void infer(float[] x, int b, int t, AttentionMask mask, int[] positions, InferenceBuffers buf) {
-        int rows = b * t;
-        if (preNorm) {
-            norm1.addForwardInto(x, null, null, buf.normed, rows);
-            attn.infer(buf.normed, b, t, mask, positions, buf);
-            norm2.addForwardInto(x, buf.out, x, buf.normed, rows);        // x += attn; normed = norm2(x)
-            mlp.infer(buf.normed, rows, buf);
-            Elementwise.add(x, buf.out, x, rows * norm1.weight.value().dim(0));
-        } else {
-            attn.infer(x, b, t, mask, positions, buf);
-            norm1.addForwardInto(x, buf.out, x, x, rows);                 // x = norm1(x + attn)
-            mlp.infer(x, rows, buf);
-            norm2.addForwardInto(x, buf.out, x, x, rows);                 // x = norm2(x + mlp)
+    public Var forward(Var x, AttentionMask mask, int[] positions) {
+        try (Scratch scratch = Scratch.open()) {
+            Var out;
+            if (preNorm) {
+                // x + attn(norm1(x)) and its norm2, the MLP's input, in one op
+                AddNormOp.Result res = norm2.addForward(x, drop(attn.forward(norm1.forward(x), mask, positions)));
+                out = AddOp.apply(res.sum(), drop(mlp.forward(res.y())));
+            } else {
+                Var h = norm1.forward(x, drop(attn.forward(x, mask, positions)));
+                out = norm2.forward(h, drop(mlp.forward(h)));
+            }
+            return scratch.keep(out);
         }
     }
 

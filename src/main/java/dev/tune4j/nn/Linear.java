@@ -5,10 +5,8 @@ import dev.tune4j.autograd.Var;
 import dev.tune4j.autograd.ops.AddOp;
 import dev.tune4j.autograd.ops.LinearOp;
 import dev.tune4j.kernel.Elementwise;
-import dev.tune4j.kernel.Gemm;
 import dev.tune4j.tensor.Tensor;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
@@ -35,20 +33,6 @@ public final class Linear extends Module {
     public Var forward(Var x) {
         Var y = LinearOp.apply(x, weight, bias);
         return adapterActive() ? AddOp.apply(y, adapter.delta(x, isTraining())) : y;
-    }
-
-    /**
-     * Inference: y[rows, out] = x[rows, in]·Wᵀ + b into a caller's buffer; the same arithmetic as
-     * {@link #forward}. An active adapter is added without dropout: with no tape nothing is trained.
-     */
-    void forwardInto(float[] x, int rows, float[] y) {
-        float[] b = bias == null ? null : bias.value().toHeap().data();
-        Gemm.gemm(rows, out, in, x, 0, in, false, weight.value().storage(), 0, in, true, y, 0, out, b, 0, false);
-        if (adapterActive()) {
-            float[] xs = x.length == rows * in ? x : Arrays.copyOf(x, rows * in);
-            float[] d = adapter.delta(Var.constant(Tensor.of(xs, rows, in)), false).data();
-            Elementwise.add(y, d, y, rows * out);
-        }
     }
 
     /**

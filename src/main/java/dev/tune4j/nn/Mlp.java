@@ -3,7 +3,6 @@ package dev.tune4j.nn;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.autograd.ops.GeluOp;
 import dev.tune4j.autograd.ops.SwiGluOp;
-import dev.tune4j.kernel.Activations;
 
 import java.util.SplittableRandom;
 
@@ -24,23 +23,11 @@ public final class Mlp extends Module {
         this.down = child("down", new Linear(c.intermediate, c.hidden, c.mlpBias, rng, downStd));
     }
 
+    /** The activation overwrites the up projection when no tape records: nothing else reads it. */
     public Var forward(Var x) {
         Var h = kind == TransformerConfig.Mlp.SWIGLU
-                ? SwiGluOp.apply(gate.forward(x), up.forward(x))
-                : GeluOp.apply(up.forward(x), gelu);
+                ? SwiGluOp.applyInPlace(gate.forward(x), up.forward(x))
+                : GeluOp.applyInPlace(up.forward(x), gelu);
         return down.forward(h);
-    }
-
-    /** Inference: {@link #forward} of x [rows, D] into buf.out; the activation is applied in place. */
-    void infer(float[] x, int rows, InferenceBuffers buf) {
-        int n = rows * up.out;
-        up.forwardInto(x, rows, buf.up);
-        if (kind == TransformerConfig.Mlp.SWIGLU) {
-            gate.forwardInto(x, rows, buf.gate);
-            Activations.swigluForward(buf.gate, buf.up, buf.up, n);
-        } else {
-            Activations.forward(gelu.activation(), buf.up, buf.up, n);
-        }
-        down.forwardInto(buf.up, rows, buf.out);
     }
 }

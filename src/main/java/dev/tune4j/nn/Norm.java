@@ -2,9 +2,9 @@ package dev.tune4j.nn;
 
 import dev.tune4j.autograd.Parameter;
 import dev.tune4j.autograd.Var;
+import dev.tune4j.autograd.ops.AddNormOp;
 import dev.tune4j.autograd.ops.LayerNormOp;
 import dev.tune4j.autograd.ops.RmsNormOp;
-import dev.tune4j.kernel.Norms;
 import dev.tune4j.tensor.Tensor;
 
 import java.util.Arrays;
@@ -31,14 +31,13 @@ public final class Norm extends Module {
         return kind == Kind.LAYER_NORM ? LayerNormOp.apply(x, weight, bias, eps) : RmsNormOp.apply(x, weight, eps);
     }
 
-    /**
-     * Inference, with the residual add fused: sum = x + r (r null: no add, sum unused), then
-     * y = norm(sum), over rows of {@code weight}'s size; sum and y may be x. The same arithmetic as
-     * an {@code AddOp} followed by {@link #forward}.
-     */
-    void addForwardInto(float[] x, float[] r, float[] sum, float[] y, int rows) {
-        int dim = weight.value().dim(0);
-        float[] b = bias == null ? null : bias.value().toHeap().data();
-        Norms.addForward(kind == Kind.LAYER_NORM, x, r, sum, weight.value().toHeap().data(), b, y, null, null, rows, dim, eps);
+    /** norm(x + r), the post-norm residual step: one {@link AddNormOp}. */
+    public Var forward(Var x, Var r) {
+        return AddNormOp.normOfSum(kind == Kind.LAYER_NORM, x, r, weight, bias, eps);
+    }
+
+    /** x + r and its norm, the pre-norm residual step (the sum is the residual stream): one {@link AddNormOp}. */
+    public AddNormOp.Result addForward(Var x, Var r) {
+        return AddNormOp.apply(kind == Kind.LAYER_NORM, x, r, weight, bias, eps);
     }
 }

@@ -1,7 +1,7 @@
 package dev.tune4j.nn;
 
 import dev.tune4j.autograd.Parameter;
-import dev.tune4j.autograd.Tape;
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.autograd.ops.AddOp;
 import dev.tune4j.kernel.AttentionMask;
@@ -9,11 +9,9 @@ import dev.tune4j.autograd.ops.DropoutOp;
 import dev.tune4j.autograd.ops.LinearOp;
 import dev.tune4j.kernel.RopeTable;
 
-import java.lang.ref.SoftReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The transformer backbone every family builds: token (+ learned position, + token type)
@@ -31,8 +29,6 @@ public final class Transformer extends Module {
     public final Linear lmHead;        // untied head only
     public final Parameter lmHeadBias;
     private final SplittableRandom dropoutRng;
-    /** Inference scratch kept between calls; softly held, so that memory pressure can reclaim it. */
-    private final AtomicReference<SoftReference<InferenceBuffers>> spareBuffers = new AtomicReference<>();
 
     public Transformer(TransformerConfig c) {
         this.config = c.validate();
@@ -55,7 +51,11 @@ public final class Transformer extends Module {
         this.dropoutRng = rng.split();
     }
 
-    /** Final hidden states [B, T, D]. */
+    /**
+     * Final hidden states [B, T, D]. Without a tape the intermediate results live in a
+     * {@link Scratch} scope of this call; the result is kept, so it belongs to the caller (or to
+     * the caller's own open scope).
+     */
     public Var hidden(TokenBatch batch) {
         int b = batch.batch(), t = batch.seq();
         if (posEmbed != null && t > config.maxPositions) {
@@ -65,40 +65,25 @@ public final class Transformer extends Module {
             throw new IllegalArgumentException("sequence length " + t + " exceeds the model's sliding_window " + config.slidingWindow
                     + "; sliding-window attention is not implemented, so sequences are limited to " + config.slidingWindow + " tokens");
         }
-        Var x = embed.forward(batch.ids(), b, t);
-        int[] positions = batch.positionsOrDefault();
-        if (posEmbed != null) {
-            int[] pos = new int[b * t];
-            for (int i = 0; i < b * t; i++) pos[i] = positions.length == t ? positions[i % t] : positions[i];
-            x = AddOp.apply(x, posEmbed.forward(pos, b, t));
-        }
-        if (typeEmbed != null) {
-            int[] types = batch.tokenTypes() != null ? batch.tokenTypes() : new int[b * t];
-            x = AddOp.apply(x, typeEmbed.forward(types, b, t));
-        }
-        if (embedNorm != null) x = embedNorm.forward(x);
-        x = DropoutOp.apply(x, config.dropout, dropoutRng, isTraining());
-        AttentionMask mask = new AttentionMask(config.causal, batch.attentionMask());
-        if (Tape.current() == null && (!isTraining() || config.dropout == 0f)) {
-            // Inference: nothing is recorded, so the blocks run on one residual buffer (x's own,
-            // which nothing else holds) with reused scratch buffers; same bits as the Var path.
-            InferenceBuffers buf = takeBuffers(b * t);
-            try {
-                for (Block block : layers) block.infer(x.data(), b, t, mask, positions, buf);
-            } finally {
-                spareBuffers.set(new SoftReference<>(buf));
+        try (Scratch scratch = Scratch.open()) {
+            Var x = embed.forward(batch.ids(), b, t);
+            int[] positions = batch.positionsOrDefault();
+            if (posEmbed != null) {
+                int[] pos = new int[b * t];
+                for (int i = 0; i < b * t; i++) pos[i] = positions.length == t ? positions[i % t] : positions[i];
+                x = AddOp.apply(x, posEmbed.forward(pos, b, t));
             }
-        } else {
+            if (typeEmbed != null) {
+                int[] types = batch.tokenTypes() != null ? batch.tokenTypes() : new int[b * t];
+                x = AddOp.apply(x, typeEmbed.forward(types, b, t));
+            }
+            if (embedNorm != null) x = embedNorm.forward(x);
+            x = DropoutOp.apply(x, config.dropout, dropoutRng, isTraining());
+            AttentionMask mask = new AttentionMask(config.causal, batch.attentionMask());
             for (Block block : layers) x = block.forward(x, mask, positions);
+            if (finalNorm != null) x = finalNorm.forward(x);
+            return scratch.keep(x);
         }
-        return finalNorm != null ? finalNorm.forward(x) : x;
-    }
-
-    /** The buffers of the last inference call if they are large enough (and no other call holds them), else new ones. */
-    private InferenceBuffers takeBuffers(int rows) {
-        SoftReference<InferenceBuffers> ref = spareBuffers.getAndSet(null);
-        InferenceBuffers buf = ref == null ? null : ref.get();
-        return buf != null && buf.rows >= rows ? buf : new InferenceBuffers(config, rows);
     }
 
     /** Logits [B, T, V] from hidden states. */

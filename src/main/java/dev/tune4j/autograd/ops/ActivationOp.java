@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Activations;
@@ -9,10 +10,11 @@ import dev.tune4j.tensor.Tensor;
 final class ActivationOp {
     private ActivationOp() {}
 
-    static Var apply(Activations.Kind kind, Var x) {
+    /** @param inPlace the caller never reads x again, so x may be overwritten (see {@link Scratch#overwrite}) */
+    static Var apply(Activations.Kind kind, Var x, boolean inPlace) {
         float[] xd = x.value().toHeap().data();
         int n = xd.length;
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = inPlace ? Scratch.overwrite(x) : Scratch.allocate(x.shape());
         Activations.forward(kind, xd, out.data(), n);
         Var y = Tape.output(out, x);
         if (y.requiresGrad()) Tape.push(() -> {

@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Elementwise;
@@ -13,7 +14,7 @@ public final class AddOp {
     public static Var apply(Var a, Var b) {
         Shape.check(a.value().sameShape(b.value()), "AddOp", "shapes differ", a.shape(), b.shape());
         int n = (int) a.value().numel();
-        Tensor out = Tensor.zeros(a.shape());
+        Tensor out = Scratch.allocate(a.shape());
         Elementwise.add(a.value().toHeap().data(), b.value().toHeap().data(), out.data(), n);
         Var y = Tape.output(out, a, b);
         if (y.requiresGrad()) Tape.push(() -> {

@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.AttentionKernel;
@@ -44,7 +45,7 @@ public final class AttentionOp {
         AttentionKernel.Dims d = new AttentionKernel.Dims(qs[0], qs[1], ks[1], qs[2], ks[2], qs[3]);
         boolean training = Tape.needsGrad(q, k, v);
         float[] lse = training ? new float[d.batch() * d.queryHeads() * d.queries()] : null;
-        Tensor out = Tensor.zeros(qs);
+        Tensor out = Scratch.allocate(qs);
         AttentionKernel.forward(d, q.data(), k.data(), v.data(), m, scale, out.data(), lse);
 
         Var y = Tape.output(out, q, k, v);

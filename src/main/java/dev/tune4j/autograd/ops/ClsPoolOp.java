@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Elementwise;
@@ -15,7 +16,7 @@ public final class ClsPoolOp {
         Shape.check(xs.length == 3 && xs[1] >= 1, "ClsPoolOp", "input must be [batch, seq >= 1, dim]", xs);
         int batch = xs[0], seq = xs[1], dim = xs[2];
         float[] xd = x.value().toHeap().data();
-        Tensor out = Tensor.zeros(batch, dim);
+        Tensor out = Scratch.allocate(batch, dim);
         for (int b = 0; b < batch; b++) System.arraycopy(xd, b * seq * dim, out.data(), b * dim, dim);
         Var y = Tape.output(out, x);
         if (y.requiresGrad()) Tape.push(() -> {

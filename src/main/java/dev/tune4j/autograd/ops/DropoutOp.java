@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.DropoutKernel;
@@ -23,7 +24,7 @@ public final class DropoutOp {
         long seed = rng.nextLong();
         float[] xd = x.value().toHeap().data();
         int n = xd.length;
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Scratch.allocate(x.shape());
         DropoutKernel.apply(xd, out.data(), false, n, p, seed);
         Var y = Tape.output(out, x);
         if (y.requiresGrad()) Tape.push(() -> {

@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.EmbeddingKernel;
@@ -35,7 +36,7 @@ public final class EmbeddingOp {
         }
         int[] outShape = Arrays.copyOf(prefix, prefix.length + 1);
         outShape[prefix.length] = dim;
-        Tensor out = Tensor.zeros(outShape);
+        Tensor out = Scratch.allocate(outShape);
         EmbeddingKernel.gather(table.value().storage(), dim, ids, out.data());
         Var y = Tape.output(out, table);
         if (y.requiresGrad()) {

@@ -20,6 +20,14 @@ public final class GeluOp {
     }
 
     public static Var apply(Var x, Kind kind) {
-        return ActivationOp.apply(kind.activation(), x);
+        return ActivationOp.apply(kind.activation(), x, false);
+    }
+
+    /**
+     * As {@link #apply}, for a caller that never reads x again: without a tape, a scratch x is
+     * overwritten with the result (torch's inplace=True); under a tape, x is kept for the backward.
+     */
+    public static Var applyInPlace(Var x, Kind kind) {
+        return ActivationOp.apply(kind.activation(), x, true);
     }
 }

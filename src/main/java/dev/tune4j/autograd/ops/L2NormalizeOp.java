@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Pooling;
@@ -18,7 +19,7 @@ public final class L2NormalizeOp {
         float[] xd = x.value().toHeap().data();
         int rows = dim == 0 ? 0 : xd.length / dim;
         float[] norm = new float[rows];
-        Tensor out = Tensor.zeros(xs);
+        Tensor out = Scratch.allocate(xs);
         Pooling.l2NormalizeForward(xd, out.data(), norm, rows, dim, eps);
         Var y = Tape.output(out, x);
         if (y.requiresGrad()) Tape.push(() -> {

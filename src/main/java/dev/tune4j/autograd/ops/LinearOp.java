@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Gemm;
@@ -33,7 +34,7 @@ public final class LinearOp {
 
         int[] ys = xs.clone();
         ys[ys.length - 1] = out;
-        Tensor y = Tensor.zeros(ys);
+        Tensor y = Scratch.allocate(ys);
         float[] xd = heap(x.value()).data();
         float[] bd = bias == null ? null : heap(bias.value()).data();
         // y[rows, out] = x[rows, in] · W[out, in]ᵀ + b

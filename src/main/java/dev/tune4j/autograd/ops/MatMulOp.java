@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Gemm;
@@ -27,7 +28,7 @@ public final class MatMulOp {
 
         int lda = as[1], ldb = bs[1];
         float[] ad = LinearOp.heap(a.value()).data();
-        Tensor c = Tensor.zeros(m, n);
+        Tensor c = Scratch.allocate(m, n);
         Gemm.gemm(m, n, k, ad, 0, lda, transA, b.value().storage(), 0, ldb, transB, c.data(), 0, n, null, 0, false);
 
         Var result = Tape.output(c, a, b);

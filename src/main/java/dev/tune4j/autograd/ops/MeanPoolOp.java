@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Pooling;
@@ -24,7 +25,7 @@ public final class MeanPoolOp {
         int[][] mask = new int[batch][];
         for (int b = 0; b < batch; b++) mask[b] = attentionMask[b].clone();
         float[] inv = Pooling.maskWeights(mask);
-        Tensor out = Tensor.zeros(batch, dim);
+        Tensor out = Scratch.allocate(batch, dim);
         Pooling.meanPoolForward(x.value().toHeap().data(), batch, seq, dim, mask, inv, out.data());
         Var y = Tape.output(out, x);
         if (y.requiresGrad()) Tape.push(() -> {

@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Elementwise;
@@ -14,7 +15,7 @@ public final class MulOp {
         Shape.check(a.value().sameShape(b.value()), "MulOp", "shapes differ", a.shape(), b.shape());
         int n = (int) a.value().numel();
         float[] ad = a.value().toHeap().data(), bd = b.value().toHeap().data();
-        Tensor out = Tensor.zeros(a.shape());
+        Tensor out = Scratch.allocate(a.shape());
         Elementwise.mul(ad, bd, out.data(), n);
         Var y = Tape.output(out, a, b);
         if (y.requiresGrad()) Tape.push(() -> {

@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.RopeKernel;
@@ -37,7 +38,7 @@ public final class RopeOp {
         int[] pos = positions.clone();
         checkPositions(pos, table, xs);
         boolean interleaved = layout == Layout.INTERLEAVED;
-        Tensor out = Tensor.zeros(xs);
+        Tensor out = Scratch.allocate(xs);
         RopeKernel.rotate(x.data(), out.data(), false, rows, xs[1], xs[2], table, pos, interleaved, false);
 
         Var y = Tape.output(out, x);

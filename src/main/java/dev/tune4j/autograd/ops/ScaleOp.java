@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Elementwise;
@@ -11,7 +12,7 @@ public final class ScaleOp {
 
     public static Var apply(Var x, float s) {
         int n = (int) x.value().numel();
-        Tensor out = Tensor.zeros(x.shape());
+        Tensor out = Scratch.allocate(x.shape());
         Elementwise.scale(x.value().toHeap().data(), s, out.data(), n);
         Var y = Tape.output(out, x);
         if (y.requiresGrad()) Tape.push(() -> {

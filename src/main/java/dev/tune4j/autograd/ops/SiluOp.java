@@ -8,6 +8,6 @@ public final class SiluOp {
     private SiluOp() {}
 
     public static Var apply(Var x) {
-        return ActivationOp.apply(Activations.Kind.SILU, x);
+        return ActivationOp.apply(Activations.Kind.SILU, x, false);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Softmax;
@@ -16,7 +17,7 @@ public final class SoftmaxOp {
         int dim = xs[xs.length - 1];
         float[] xd = x.value().toHeap().data();
         int rows = dim == 0 ? 0 : xd.length / dim;
-        Tensor out = Tensor.zeros(xs);
+        Tensor out = Scratch.allocate(xs);
         Softmax.forward(xd, out.data(), rows, dim);
         Var y = Tape.output(out, x);
         if (y.requiresGrad()) Tape.push(() -> {

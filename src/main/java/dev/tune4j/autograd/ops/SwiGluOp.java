@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Activations;
@@ -11,10 +12,22 @@ public final class SwiGluOp {
     private SwiGluOp() {}
 
     public static Var apply(Var gate, Var up) {
+        return apply(gate, up, false);
+    }
+
+    /**
+     * As {@link #apply}, for a caller that never reads up again: without a tape, a scratch up is
+     * overwritten with the result (see {@link Scratch#overwrite}).
+     */
+    public static Var applyInPlace(Var gate, Var up) {
+        return apply(gate, up, true);
+    }
+
+    private static Var apply(Var gate, Var up, boolean inPlace) {
         Shape.check(gate.value().sameShape(up.value()), "SwiGluOp", "gate and up shapes differ", gate.shape(), up.shape());
         float[] g = gate.value().toHeap().data(), u = up.value().toHeap().data();
         int n = g.length;
-        Tensor out = Tensor.zeros(gate.shape());
+        Tensor out = inPlace ? Scratch.overwrite(up) : Scratch.allocate(gate.shape());
         Activations.swigluForward(g, u, out.data(), n);
         Var y = Tape.output(out, gate, up);
         if (y.requiresGrad()) Tape.push(() -> {

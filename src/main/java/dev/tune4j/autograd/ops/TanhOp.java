@@ -11,6 +11,6 @@ public final class TanhOp {
     private TanhOp() {}
 
     public static Var apply(Var x) {
-        return ActivationOp.apply(Activations.Kind.TANH, x);
+        return ActivationOp.apply(Activations.Kind.TANH, x, false);
     }
 }

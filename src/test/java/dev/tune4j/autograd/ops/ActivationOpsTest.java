@@ -1,6 +1,7 @@
 package dev.tune4j.autograd.ops;
 
 import dev.tune4j.autograd.Parameter;
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.ReferenceMath;
@@ -121,6 +122,29 @@ class ActivationOpsTest {
         }
         assertNull(up.grad());
         assertNotNull(gate.grad());
+    }
+
+    @Test
+    void inPlaceVariantsOverwriteAScratchInputWithoutATapeAndKeepItUnderOne() {
+        Var x = param(3, 1f, 5, 19), u = param(4, 1f, 5, 19);
+        float[] gelu = GeluOp.apply(x, GeluOp.Kind.ERF).data(), swiglu = SwiGluOp.apply(x, u).data();
+        try (Scratch scratch = Scratch.open()) {
+            Var xs = ScaleOp.apply(x, 1f), us = ScaleOp.apply(u, 1f); // scratch copies
+            Var g = GeluOp.applyInPlace(xs, GeluOp.Kind.ERF);
+            assertSame(xs.data(), g.data(), "GELU did not work in place on a scratch input");
+            assertArrayEquals(gelu, g.data());
+            Var s = SwiGluOp.applyInPlace(x, us);
+            assertSame(us.data(), s.data(), "SwiGLU did not work in place on a scratch up");
+            assertArrayEquals(swiglu, s.data());
+            try (Tape t = Tape.record()) {
+                Var xt = ScaleOp.apply(x, 1f);
+                float[] before = xt.data().clone();
+                GeluOp.applyInPlace(xt, GeluOp.Kind.ERF);
+                assertArrayEquals(before, xt.data(), "an input the backward needs was overwritten");
+            }
+        }
+        gradCheck("GeluOp in place", List.of(x), in -> GeluOp.applyInPlace(ScaleOp.apply(in.get(0), 1f), GeluOp.Kind.TANH));
+        gradCheck("SwiGluOp in place", List.of(x, u), in -> SwiGluOp.applyInPlace(in.get(0), ScaleOp.apply(in.get(1), 1f)));
     }
 
     @Test

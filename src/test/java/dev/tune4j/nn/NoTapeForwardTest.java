@@ -1,6 +1,8 @@
 package dev.tune4j.nn;
 
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
+import dev.tune4j.autograd.Var;
 import dev.tune4j.autograd.ops.GeluOp;
 import dev.tune4j.autograd.ops.RopeOp;
 import dev.tune4j.kernel.Parallel;
@@ -11,12 +13,14 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Without a tape, {@link Transformer#hidden} runs its blocks on reused buffers with fused residual
- * norms ({@link Block#infer}); with one it builds the op graph. Both must give the same bits for
- * every block variant: post-norm BERT with padding, pre-norm GPT-2, Llama with RoPE, GQA and
- * SwiGLU, on sizes that are not multiples of the vector length.
+ * {@link Transformer#hidden} is one forward: with a tape it records the backward and allocates
+ * every output; without one it records nothing and takes its intermediate results from
+ * {@link Scratch} buffers reused across blocks and calls. Both must give the same bits for every
+ * block variant (post-norm BERT with padding, pre-norm GPT-2, Llama with RoPE, GQA and SwiGLU, on
+ * sizes that are not multiples of the vector length), and reuse must never reach a value that is
+ * still held.
  */
-class InferencePathTest {
+class NoTapeForwardTest {
 
     static TokenBatch batch(TransformerConfig c, int b, int t, boolean padded, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
@@ -31,18 +35,22 @@ class InferencePathTest {
         return new TokenBatch(ids, b, t, mask, types, null);
     }
 
+    static float[] taped(Transformer m, TokenBatch in) {
+        try (Tape tape = Tape.record()) {
+            float[] y = m.hidden(in).data().clone();
+            assertTrue(tape.size() > 0, "with a tape the backward is recorded");
+            return y;
+        }
+    }
+
     static void assertSameBitsWithAndWithoutTape(TransformerConfig c, TokenBatch in) {
         Transformer m = new Transformer(c);
         m.train(false);
-        float[] graph;
-        try (Tape tape = Tape.record()) {
-            graph = m.hidden(in).data().clone();
-            assertTrue(tape.size() > 0, "with a tape the op graph is recorded");
-        }
-        float[] fast = m.hidden(in).data();
-        float[] again = m.hidden(in).data();  // reused buffers hold the previous call's values
-        assertArrayEquals(graph, fast, "inference path differs from the op graph");
-        assertArrayEquals(fast, again, "second inference call differs");
+        float[] graph = taped(m, in);
+        float[] first = m.hidden(in).data();
+        float[] again = m.hidden(in).data();  // the scratch buffers now hold the first call's values
+        assertArrayEquals(graph, first, "the forward without a tape differs from the taped one");
+        assertArrayEquals(first, again, "second call without a tape differs");
     }
 
     static TransformerConfig bertLike() {
@@ -53,24 +61,53 @@ class InferencePathTest {
     }
 
     @Test
-    void postNormEncoderWithPaddingGivesTheSameBits() {
+    void postNormEncoderWithPaddingGivesTheTapedBits() {
         TransformerConfig c = bertLike();
         assertSameBitsWithAndWithoutTape(c, batch(c, 3, 13, true, 1));
     }
 
     @Test
-    void preNormDecoderGivesTheSameBits() {
+    void preNormDecoderGivesTheTapedBits() {
         TransformerConfig c = TransformerConfig.gpt2Like(97, 40, 2, 4, 32);
         assertSameBitsWithAndWithoutTape(c, batch(c, 2, 11, false, 2));
     }
 
     @Test
-    void llamaWithRopeGqaAndSwigluGivesTheSameBits() {
+    void llamaWithRopeGqaAndSwigluGivesTheTapedBits() {
         TransformerConfig c = TransformerConfig.llamaLike(97, 48, 2, 4, 2, 32);
         c.intermediate = 90;
         assertSameBitsWithAndWithoutTape(c, batch(c, 2, 9, true, 3));
         c.ropeLayout = RopeOp.Layout.INTERLEAVED;
         assertSameBitsWithAndWithoutTape(c, batch(c, 2, 9, false, 4));
+    }
+
+    @Test
+    void outputsOfEarlierForwardsStayIntactWhileHeld() {
+        // Same shapes, so every call draws on the same pooled buffers: a result handed out without
+        // being kept would be overwritten by the next call.
+        for (TransformerConfig c : new TransformerConfig[] {bertLike(), TransformerConfig.llamaLike(97, 48, 2, 4, 2, 32)}) {
+            Transformer m = new Transformer(c);
+            m.train(false);
+            TokenBatch a = batch(c, 2, 9, true, 5), b = batch(c, 2, 9, true, 6);
+            Var ha = m.hidden(a), hb = m.hidden(b), ha2 = m.hidden(a);
+            assertArrayEquals(taped(m, a), ha.data(), "first result changed by later forwards");
+            assertArrayEquals(taped(m, b), hb.data(), "second result changed by a later forward");
+            assertNotSame(ha.data(), ha2.data(), "two held results share a buffer");
+        }
+    }
+
+    @Test
+    void resultKeptIntoTheCallersScopeLivesUntilThatScopeCloses() {
+        TransformerConfig c = bertLike();
+        Transformer m = new Transformer(c);
+        m.train(false);
+        TokenBatch a = batch(c, 3, 13, true, 7), b = batch(c, 3, 13, true, 8);
+        try (Scratch outer = Scratch.open()) {
+            Var ha = m.hidden(a);
+            Var hb = m.hidden(b);
+            assertArrayEquals(taped(m, a), ha.data(), "a result owned by the open scope was reused inside it");
+            assertArrayEquals(taped(m, b), hb.data());
+        }
     }
 
     @Test
