@@ -70,6 +70,25 @@ class CausalLmTaskTest {
     }
 
     @Test
+    void aDecoderClassifiesWithItsLastTokenAndSavesTheScoreHeadWithTheAdapter() throws Exception {
+        Path model = tinyLlama(), data = FineTuneTest.topics(dir.resolve("topics.jsonl"), 40, 6);
+        RecipeLoader.Builder b = Recipe.builder().set("model", model.toString()).set("task", "classification")
+                .set("data.train", data.toString()).set("data.validation", 0.25).set("data.text_field", "body").set("data.label_field", "topic")
+                .set("data.max_length", 24).set("method", "lora").set("optimizer.lr", 5e-3).set("train.epochs", 2).set("train.batch_size", 8)
+                .set("output", dir.resolve("run-cls").toString());
+        try (FineTune.Run run = FineTune.run(b.build(), FineTune.Options.quiet())) {
+            assertEquals("last_token", Json.MAPPER.readTree(run.dir().resolve("run.json").toFile()).path("pooling").asText());
+            JsonNode cfg = Json.MAPPER.readTree(run.dir().resolve("adapter/adapter_config.json").toFile());
+            assertEquals("SEQ_CLS", cfg.path("task_type").asText());
+            assertEquals("score", cfg.path("modules_to_save").path(0).asText());
+            String probe = "the invoice is overdue";
+            try (TextClassifier back = FineTune.load(run.dir(), null)) {
+                assertEquals(run.classifier().predict(probe), back.predict(probe), "the decoder classifier reloads to the same prediction");
+            }
+        }
+    }
+
+    @Test
     void fullFineTuningSavesAModelThatLoadsBack() throws Exception {
         Path model = tinyLlama(), data = text(60);
         try (FineTune.Run run = FineTune.run(recipe(model, data, "full").set("train.epochs", 1).build(), FineTune.Options.quiet())) {
