@@ -34,6 +34,7 @@ final class CausalLmTask {
         long t0 = System.nanoTime();
         RunData data = RunData.load(r, Schema.TEXT, folder.resolve("data"));
         if (data.validation().isEmpty()) throw new IllegalArgumentException("data.validation: no validation rows (give a fraction > 0 or a file)");
+        for (String leak : data.leaks()) opts.progress().message("warning: leakage: " + leak + " also occurs in the training data");
         PretrainedModel base = ClassificationTask.open(r.model());
         try {
             Transformer lm = base.model();
@@ -66,7 +67,8 @@ final class CausalLmTask {
             results.put("steps", result.steps());
             results.put("stopped_early", result.stoppedEarly());
             results.put("parameters", counts.json());
-            results.put("rows", Map.of("train", data.train().size(), "validation", data.validation().size(), "test", data.test().size()));
+            results.put("rows", Map.of("train", data.train().size(), "validation", data.validation().size(), "test", data.test().size(),
+                    "leaked_into_validation_or_test", data.leaks().size()));
             results.put("validation_before", ClassificationTask.summary(before));
             results.put("validation", ClassificationTask.summary(trainer.evaluate(valBatches)));
             if (!data.test().isEmpty()) {

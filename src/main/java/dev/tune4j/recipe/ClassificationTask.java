@@ -76,7 +76,8 @@ final class ClassificationTask {
             results.put("stopped_early", result.stoppedEarly());
             results.put("parameters", counts.json());
             results.put("labels", labels);
-            results.put("rows", Map.of("train", data.train().size(), "validation", data.validation().size(), "test", data.test().size()));
+            results.put("rows", Map.of("train", data.train().size(), "validation", data.validation().size(), "test", data.test().size(),
+                    "leaked_into_validation_or_test", data.leaks().size()));
             results.put("validation_before", summary(before));
             results.put("validation", summary(best));
             if (!data.test().isEmpty()) {
