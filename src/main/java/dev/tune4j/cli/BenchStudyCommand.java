@@ -50,13 +50,13 @@ public final class BenchStudyCommand implements Callable<Integer> {
     public Integer call() {
         if (train < 2 || validation < 1 || heldOut < 1) throw new IllegalArgumentException("--train must be >= 2, --validation and --held-out >= 1");
         if (epochs < 1 || epochs > 1000) throw new IllegalArgumentException("--epochs must be in [1, 1000], got " + epochs);
-        if (!json) System.out.printf("%-8s %6s %9s %9s %12s %10s %8s%n", "arm", "tokens", "accuracy", "macro_f1", "trainable", "peak_heap", "wall_s");
+        if (!json) System.out.printf("%-8s %6s %9s %9s %12s %10s %8s%n", "arm", "tokens", "accuracy", "macro_f1", "trainable", "peak_rss", "wall_s");
         for (int maxLength : maxLengths) {
             if (maxLength < 8 || maxLength > 512) throw new IllegalArgumentException("--max-length must be in [8, 512], got " + maxLength);
             Study.run(model, data, train, validation, heldOut, maxLength, epochs, arms, out, seed, row -> {
                 if (json) System.out.println(Json.line(row));
                 else System.out.printf("%-8s %6d %9.4f %9.4f %,12d %8.0fMB %8.1f%n", row.get("arm"), row.get("max_length"), row.get("accuracy"),
-                        row.get("macro_f1"), ((Number) row.get("trainable_parameters")).longValue(), row.get("peak_heap_mb"), row.get("wall_s"));
+                        row.get("macro_f1"), ((Number) row.get("trainable_parameters")).longValue(), row.get("peak_rss_mb"), row.get("wall_s"));
             });
         }
         return 0;

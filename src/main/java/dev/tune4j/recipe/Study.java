@@ -84,6 +84,7 @@ public final class Study {
                 row.put("held_out", test.get("examples"));
                 row.put("trainable_parameters", ((Map<?, ?>) r.results().get("parameters")).get("trainable"));
                 row.put("peak_heap_mb", peakHeapMb());
+                row.put("peak_rss_mb", peakRssMb());
                 row.put("wall_s", (System.nanoTime() - t0) / 1e9);
                 rows.add(row);
                 onResult.accept(row);
@@ -113,6 +114,7 @@ public final class Study {
         row.put("held_out", yt.length);
         row.put("trainable_parameters", (long) labels.size() * (1 << 18));
         row.put("peak_heap_mb", peakHeapMb());
+        row.put("peak_rss_mb", peakRssMb());
         row.put("wall_s", (System.nanoTime() - t0) / 1e9);
         return row;
     }
@@ -151,6 +153,22 @@ public final class Study {
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) p.resetPeakUsage();
     }
 
+    /**
+     * The process's peak resident memory (Linux VmHWM), NaN elsewhere. It covers the whole process,
+     * so an arm's own figure needs a process of its own (bench/study.sh runs one per arm).
+     */
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: no figure
+        }
+        return Double.NaN;
+    }
+
+    /** Peak heap in use during the arm, garbage included (the collector lets it grow towards -Xmx). */
     private static double peakHeapMb() {
         long sum = 0;
         for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) if (p.getType() == MemoryType.HEAP) sum += p.getPeakUsage().getUsed();
