@@ -94,6 +94,11 @@ public final class RecipeLoader {
             throw new IllegalArgumentException("--set " + key + ": the value is not valid YAML");
         }
         if (value == null || value.isMissingNode()) value = YAML.getNodeFactory().nullNode();
+        setPath(tree, key, value);
+    }
+
+    /** Sets {@code a.b.c} in a tree, creating the mappings on the way. */
+    private static void setPath(ObjectNode tree, String key, JsonNode value) {
         String[] parts = key.split("\\.");
         ObjectNode node = tree;
         for (int i = 0; i < parts.length - 1; i++) {
@@ -202,15 +207,7 @@ public final class RecipeLoader {
 
         /** Sets a knob by its YAML key path, e.g. {@code set("lora.r", 16)} or {@code set("data.train", "mails.jsonl")}. */
         public Builder set(String key, Object value) {
-            JsonNode v = YAML.valueToTree(value);
-            String[] parts = key.split("\\.");
-            ObjectNode node = tree;
-            for (int i = 0; i < parts.length - 1; i++) {
-                JsonNode child = node.get(parts[i]);
-                if (child == null || !child.isObject()) child = node.putObject(parts[i]);
-                node = (ObjectNode) child;
-            }
-            node.set(parts[parts.length - 1], v);
+            setPath(tree, key, YAML.valueToTree(value));
             return this;
         }
 
