@@ -88,9 +88,20 @@ final class Methods {
         return s -> p.matcher(s).matches();
     }
 
-    /** For a from-scratch baseline: every weight of the backbone drawn anew as a fresh model of its config would be. */
+    /**
+     * For a from-scratch baseline: every weight of the backbone drawn anew as a fresh model of its
+     * config would be, with Hugging Face's initializer_range 0.02 (a loaded model's config says 0,
+     * which only means "about to be overwritten").
+     */
     static void reinitialise(Transformer backbone) {
-        Transformer fresh = new Transformer(backbone.config);
+        float loaded = backbone.config.initStd;
+        Transformer fresh;
+        try {
+            backbone.config.initStd = 0.02f;
+            fresh = new Transformer(backbone.config);
+        } finally {
+            backbone.config.initStd = loaded;
+        }
         Map<String, Parameter> target = backbone.namedParameters();
         fresh.namedParameters().forEach((name, p) -> target.get(name).setValue(p.value()));
     }
