@@ -11,7 +11,8 @@ public final class TrainingStoppedException extends RuntimeException {
     private final Path checkpoint;
 
     public TrainingStoppedException(String reason, int step, Path checkpoint) {
-        super("stopped (" + reason + ") after update " + step + (checkpoint == null ? "" : "; its state is saved in " + checkpoint));
+        super(step == 0 ? "stopped (" + reason + ") before the first update; nothing was saved"
+                : "stopped (" + reason + ") after update " + step + (checkpoint == null ? "" : "; its state is saved in " + checkpoint));
         this.step = step;
         this.checkpoint = checkpoint;
     }
