@@ -88,7 +88,7 @@ while :; do
     fi
   fi
   status=0
-  wait "$pid" || status=$?
+  { wait "$pid"; } 2> /dev/null || status=$? # (no "Killed" notice from the shell)
   if [ "$killed" = 1 ]; then
     if compgen -G "killed/checkpoints/.step-*.tmp-*" > /dev/null; then in_write=$((in_write + 1)); where="during a checkpoint write"; else where=""; fi
     newest=$(ls killed/checkpoints 2>/dev/null | grep -E '^step-[0-9]+$' | sort -t- -k2 -n | tail -1 || true)

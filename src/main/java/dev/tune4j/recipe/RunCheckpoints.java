@@ -45,12 +45,14 @@ final class RunCheckpoints {
     private static final long WHOLE = 64L << 20, WINDOW = 1L << 20;
     private static final int WINDOWS = 16;
 
+    private final RecipeLoader.Resolved resolved;
     private final RunFolder folder;
     private final CheckpointDir dir;
     private final ObjectNode fingerprint;
     private final FineTune.Options opts;
 
-    private RunCheckpoints(RunFolder folder, CheckpointDir dir, ObjectNode fingerprint, FineTune.Options opts) {
+    private RunCheckpoints(RecipeLoader.Resolved resolved, RunFolder folder, CheckpointDir dir, ObjectNode fingerprint, FineTune.Options opts) {
+        this.resolved = resolved;
         this.folder = folder;
         this.dir = dir;
         this.fingerprint = fingerprint;
@@ -62,7 +64,7 @@ final class RunCheckpoints {
         f.set("recipe", Json.MAPPER.valueToTree(recipeKeys(resolved.tree())));
         f.set("model", Json.MAPPER.valueToTree(model(base)));
         f.set("data", Json.MAPPER.valueToTree(Map.of("train", rows(data.train()), "validation", rows(data.validation()), "test", rows(data.test()))));
-        return new RunCheckpoints(folder, new CheckpointDir(folder.resolve(DIR), resolved.recipe().checkpoint().keep()), f, opts);
+        return new RunCheckpoints(resolved, folder, new CheckpointDir(folder.resolve(DIR), resolved.recipe().checkpoint().keep()), f, opts);
     }
 
     /**
@@ -89,8 +91,9 @@ final class RunCheckpoints {
             opts.warn(loaded.dir().getFileName() + " was computed with " + c.threads() + " threads and this run has " + Parallel.threads()
                     + " (-Dtune4j.threads): the result will differ from an uninterrupted run in the last bits");
         }
-        folder.truncateMetrics(c.fingerprint().path("metrics_bytes").asLong(Long.MAX_VALUE));
         trainer.resume(c);
+        folder.truncateMetrics(c.fingerprint().path("metrics_bytes").asLong(Long.MAX_VALUE));
+        folder.writeText(RunFolder.CONFIG, resolved.yaml());
         opts.progress().message("resuming " + folder.dir() + " from " + loaded.dir().getFileName() + " (update " + c.state().step + ")");
         return true;
     }

@@ -120,7 +120,7 @@ class KillResumeTest {
         assertTrue(second.waitFor(60, TimeUnit.SECONDS));
         assertTrue(midWrite && writing(ckpts), "killed while a checkpoint was being written: " + Files.readString(dir.resolve("second.err")));
 
-        Process third = train("third", recipe.toString(), "--resume");
+        Process third = train("third", "--resume", dir.resolve("run").toString()); // the run folder alone: its config.yaml is the recipe
         assertTrue(third.waitFor(120, TimeUnit.SECONDS) && whole.waitFor(120, TimeUnit.SECONDS));
         assertEquals(0, third.exitValue(), Files.readString(dir.resolve("third.err")));
         assertEquals(0, whole.exitValue(), Files.readString(dir.resolve("whole.err")));
