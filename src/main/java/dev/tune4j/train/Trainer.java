@@ -263,7 +263,7 @@ public final class Trainer<B> {
         if (!stop.requested()) return;
         if (state.step > 0) save();
         model.train(false);
-        throw new TrainingStoppedException(stop.reason(), state.step, state.step > 0 ? lastCheckpoint : null);
+        throw new TrainingStoppedException(stop.reason(), state.step, saved == state.step ? lastCheckpoint : null);
     }
 
     private void evaluateAndTrack(Iterable<B> validation, Listener listener) {
