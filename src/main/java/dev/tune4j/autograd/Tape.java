@@ -24,18 +24,39 @@ public final class Tape implements AutoCloseable {
 
     private final List<Backward> steps = new ArrayList<>();
     private final Tape previous;
+    private final long key;
+    private final boolean keyed;
     private boolean closed;
 
-    private Tape(Tape previous) {
+    private Tape(Tape previous, long key, boolean keyed) {
         this.previous = previous;
+        this.key = key;
+        this.keyed = keyed;
     }
 
     /** Starts recording on this thread until the returned tape is closed. */
     public static Tape record() {
-        Tape t = new Tape(CURRENT.get());
+        return start(new Tape(CURRENT.get(), 0, false));
+    }
+
+    /**
+     * Starts a recording named by {@code key}, its position in a training run: ops that draw random
+     * numbers under it (dropout, see {@link dev.tune4j.autograd.ops.DropoutStream}) derive them from
+     * the key, so a recording with the same key draws the same numbers whatever came before it.
+     */
+    public static Tape record(long key) {
+        return start(new Tape(CURRENT.get(), key, true));
+    }
+
+    private static Tape start(Tape t) {
         CURRENT.set(t);
         return t;
     }
+
+    /** Whether this recording was started with a key ({@link #record(long)}). */
+    public boolean keyed() { return keyed; }
+
+    public long key() { return key; }
 
     /** The recording tape on this thread, or null in inference mode. */
     public static Tape current() {

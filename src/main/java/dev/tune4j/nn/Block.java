@@ -5,6 +5,7 @@ import dev.tune4j.autograd.Var;
 import dev.tune4j.autograd.ops.AddNormOp;
 import dev.tune4j.autograd.ops.AddOp;
 import dev.tune4j.autograd.ops.DropoutOp;
+import dev.tune4j.autograd.ops.DropoutStream;
 import dev.tune4j.kernel.AttentionMask;
 import dev.tune4j.kernel.RopeTable;
 
@@ -17,7 +18,7 @@ import java.util.SplittableRandom;
 public final class Block extends Module {
     private final boolean preNorm;
     private final float dropout;
-    private final SplittableRandom dropoutRng;
+    private final DropoutStream dropoutRng;
     public final Norm norm1, norm2;
     public final Attention attn;
     public final Mlp mlp;
@@ -25,7 +26,7 @@ public final class Block extends Module {
     public Block(TransformerConfig c, RopeTable rope, SplittableRandom rng) {
         this.preNorm = c.preNorm;
         this.dropout = c.dropout;
-        this.dropoutRng = rng.split();
+        this.dropoutRng = DropoutStream.split(rng);
         this.attn = child("attn", new Attention(c, rope, rng));
         this.norm1 = child("norm1", new Norm(c.norm, c.hidden, c.normEps));
         this.mlp = child("mlp", new Mlp(c, rng));

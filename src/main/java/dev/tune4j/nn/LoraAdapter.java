@@ -4,6 +4,7 @@ import dev.tune4j.autograd.Parameter;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.autograd.ops.DropoutOp;
+import dev.tune4j.autograd.ops.DropoutStream;
 import dev.tune4j.autograd.ops.LinearOp;
 import dev.tune4j.autograd.ops.MatMulOp;
 import dev.tune4j.autograd.ops.ScaleOp;
@@ -21,7 +22,7 @@ import java.util.SplittableRandom;
  * </pre>
  * A starts Kaiming-uniform as torch's {@code kaiming_uniform_(a=sqrt(5))} (U(-1/sqrt(in), 1/sqrt(in)))
  * and B at zero, so a fresh adapter changes nothing. Dropout acts on the adapter's input only, in
- * training mode, from a random stream of its own.
+ * training mode, from a mask stream of its own.
  *
  * <p>A Hugging Face module that the engine splits into several Linears (GPT-2's fused c_attn is
  * q, k and v here) has one A and one dropout in PEFT; its parts then share the <em>down</em>
@@ -40,7 +41,7 @@ public final class LoraAdapter {
         this.scale = scale;
     }
 
-    /** A fresh adapter: A drawn Kaiming-uniform from {@code rng}, B zero, dropout from a split of {@code rng}. */
+    /** A fresh adapter: A drawn Kaiming-uniform from {@code rng}, B zero, dropout masks seeded from {@code rng}. */
     static LoraAdapter create(Linear owner, int r, float scale, float dropout, SplittableRandom rng) {
         if (r < 1) throw new IllegalArgumentException("LoRA rank must be at least 1, got " + r);
         if (!(dropout >= 0f && dropout < 1f)) throw new IllegalArgumentException("LoRA dropout must be in [0, 1), got " + dropout);
@@ -48,7 +49,7 @@ public final class LoraAdapter {
         float bound = (float) (1.0 / Math.sqrt(owner.in));
         Parameter a = owner.registerAdapterParam("lora_A", Tensor.uniform(rng, -bound, bound, r, owner.in));
         Parameter b = owner.registerAdapterParam("lora_B", Tensor.zeros(owner.out, r));
-        return new LoraAdapter(new Down(a, dropout, rng.split()), b, scale);
+        return new LoraAdapter(new Down(a, dropout, DropoutStream.split(rng)), b, scale);
     }
 
     /** An adapter reading {@code first}'s A (and dropout, and scale), with a zero B of its own. */
@@ -89,7 +90,7 @@ public final class LoraAdapter {
     private static final class Down {
         final Parameter a;
         final float p;
-        final SplittableRandom rng;
+        final DropoutStream masks;
         boolean shared;
         // Weak, so a finished step's input and tape are not kept alive by the cache.
         private WeakReference<Var> lastInput = new WeakReference<>(null);
@@ -97,10 +98,10 @@ public final class LoraAdapter {
         private boolean lastTraining;
         private Var lastOutput;
 
-        Down(Parameter a, float p, SplittableRandom rng) {
+        Down(Parameter a, float p, DropoutStream masks) {
             this.a = a;
             this.p = p;
-            this.rng = rng;
+            this.masks = masks;
         }
 
         Var apply(Var x, boolean training) {
@@ -108,7 +109,7 @@ public final class LoraAdapter {
             // Only under a tape: there A cannot change between the parts' calls (the optimizer steps after backward).
             boolean cache = shared && tape != null;
             if (cache && lastInput.get() == x && lastTape.get() == tape && lastTraining == training) return lastOutput;
-            Var z = LinearOp.apply(DropoutOp.apply(x, p, rng, training), a, null);
+            Var z = LinearOp.apply(DropoutOp.apply(x, p, masks, training), a, null);
             if (cache) {
                 lastInput = new WeakReference<>(x);
                 lastTape = new WeakReference<>(tape);

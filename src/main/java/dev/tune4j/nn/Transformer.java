@@ -6,6 +6,7 @@ import dev.tune4j.autograd.Var;
 import dev.tune4j.autograd.ops.AddOp;
 import dev.tune4j.kernel.AttentionMask;
 import dev.tune4j.autograd.ops.DropoutOp;
+import dev.tune4j.autograd.ops.DropoutStream;
 import dev.tune4j.autograd.ops.LinearOp;
 import dev.tune4j.kernel.RopeTable;
 
@@ -28,7 +29,7 @@ public final class Transformer extends Module {
     public final Norm finalNorm;
     public final Linear lmHead;        // untied head only
     public final Parameter lmHeadBias;
-    private final SplittableRandom dropoutRng;
+    private final DropoutStream dropoutRng;
 
     public Transformer(TransformerConfig c) {
         this.config = c.validate();
@@ -48,7 +49,7 @@ public final class Transformer extends Module {
         this.finalNorm = c.finalNorm ? child("final_norm", new Norm(c.norm, c.hidden, c.normEps)) : null;
         this.lmHead = c.lmHead && !c.tieEmbeddings ? child("lm_head", new Linear(c.hidden, c.vocabSize, false, rng, c.initStd)) : null;
         this.lmHeadBias = c.lmHead && c.lmHeadBias ? param("lm_head_bias", dev.tune4j.tensor.Tensor.zeros(c.vocabSize)) : null;
-        this.dropoutRng = rng.split();
+        this.dropoutRng = DropoutStream.split(rng);
     }
 
     /**

@@ -52,8 +52,10 @@ final class CausalLmTask {
             Trainer<LmBatch> trainer = new Trainer<>(base.module(), new CausalLmObjective(lm), ClassificationTask.trainConfig(r));
             List<LmBatch> valBatches = group(val, r.eval().batchSize());
             Evaluator.Evaluation before = trainer.evaluate(valBatches);
-            folder.logMetrics(RunLogger.evalLine("validation", 0, 0, before));
-            opts.report(RunLogger.evalLine("validation", 0, 0, before), RunLogger.describe("validation", 0, before) + "  (before training)");
+            if (!RunCheckpoints.of(resolved, folder, base, data, opts).attach(trainer)) {
+                folder.logMetrics(RunLogger.evalLine("validation", 0, 0, before));
+                opts.report(RunLogger.evalLine("validation", 0, 0, before), RunLogger.describe("validation", 0, before) + "  (before training)");
+            }
             RunLogger logger = new RunLogger(folder, opts.progress(), opts.out(), opts.json(), r.log().every());
             Trainer.Result result;
             try (var progress = opts.progress()) {

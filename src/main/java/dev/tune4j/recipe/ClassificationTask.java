@@ -58,8 +58,10 @@ final class ClassificationTask {
             List<ClassificationBatch> valBatches = inOrder(val, valY, r.eval().batchSize());
 
             Evaluator.Evaluation before = trainer.evaluate(valBatches);
-            folder.logMetrics(RunLogger.evalLine("validation", 0, 0, before));
-            opts.report(RunLogger.evalLine("validation", 0, 0, before), RunLogger.describe("validation", 0, before) + "  (before training)");
+            if (!RunCheckpoints.of(resolved, folder, base, data, opts).attach(trainer)) {
+                folder.logMetrics(RunLogger.evalLine("validation", 0, 0, before));
+                opts.report(RunLogger.evalLine("validation", 0, 0, before), RunLogger.describe("validation", 0, before) + "  (before training)");
+            }
 
             RunLogger logger = new RunLogger(folder, opts.progress(), opts.out(), opts.json(), r.log().every());
             Trainer.Result result;
@@ -174,6 +176,7 @@ final class ClassificationTask {
         tc.earlyStoppingMinDelta = r.eval().minDelta();
         tc.restoreBest = r.eval().restoreBest();
         tc.logEvery = r.log().every();
+        tc.checkpointEvery = r.checkpoint().every();
         tc.seed = r.train().seed();
         return tc;
     }

@@ -3,6 +3,7 @@ package dev.tune4j.recipe;
 import dev.tune4j.report.Json;
 import dev.tune4j.report.RunReport;
 import dev.tune4j.report.TrainingProgress;
+import dev.tune4j.train.StopRequest;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -28,15 +29,38 @@ public final class FineTune {
     /**
      * @param overwrite empty an existing run folder first
      * @param json      evaluations as JSON lines on {@code out}; otherwise a line of text each
+     * @param resume    continue the run in the output folder from its newest checkpoint
+     * @param force     resume even when the recipe, base model or data changed since the checkpoint
+     * @param stop      asks the run to stop after its current update, with a checkpoint
      */
-    public record Options(boolean overwrite, boolean json, PrintStream out, TrainingProgress progress) {
+    public record Options(boolean overwrite, boolean json, PrintStream out, TrainingProgress progress,
+                          boolean resume, boolean force, StopRequest stop) {
+        public Options(boolean overwrite, boolean json, PrintStream out, TrainingProgress progress) {
+            this(overwrite, json, out, progress, false, false, new StopRequest());
+        }
+
         /** Nothing printed, no bar: for programs and tests. */
         public static Options quiet() {
             return new Options(false, true, new PrintStream(PrintStream.nullOutputStream()), TrainingProgress.none());
         }
 
         public Options withOverwrite(boolean on) {
-            return new Options(on, json, out, progress);
+            return new Options(on, json, out, progress, resume, force, stop);
+        }
+
+        /** Continue the run from its newest checkpoint; {@code force}: even if what it was started with changed. */
+        public Options withResume(boolean on, boolean force) {
+            return new Options(overwrite, json, out, progress, on, force, stop);
+        }
+
+        public Options withStop(StopRequest s) {
+            return new Options(overwrite, json, out, progress, resume, force, s);
+        }
+
+        /** A warning: a line above the bar, and a JSON line of type "warning" under {@code json}. */
+        void warn(String message) {
+            if (json) out.println(Json.line(Map.of("type", "warning", "message", message)));
+            progress.message("warning: " + message);
         }
 
         /** An evaluation worth showing: a JSON line, or a line of text above the bar. */
@@ -58,11 +82,20 @@ public final class FineTune {
         return run(RecipeLoader.load(recipe, sets), options);
     }
 
-    /** Trains as the recipe says; writes the run folder (config, metrics, results, data report, model or adapter, report.html). */
+    /**
+     * Trains as the recipe says; writes the run folder (config, metrics, checkpoints, results, data
+     * report, model or adapter, report.html). With {@link Options#resume} it continues the run in
+     * the output folder from its newest sound checkpoint and ends with the weights an uninterrupted
+     * run would have, bit for bit (given the same thread count).
+     *
+     * @throws dev.tune4j.train.TrainingStoppedException when {@link Options#stop} asked the run to stop (after a checkpoint)
+     */
     public static Run run(RecipeLoader.Resolved resolved, Options options) {
         Recipe r = resolved.recipe();
-        try (RunFolder folder = RunFolder.create(Path.of(r.output()), options.overwrite())) {
-            folder.writeText(RunFolder.CONFIG, resolved.yaml());
+        Path out = Path.of(r.output());
+        if (options.resume() && options.overwrite()) throw new IllegalArgumentException("--resume continues a run folder, --overwrite empties it: give one of them");
+        try (RunFolder folder = options.resume() ? RunFolder.existing(out) : RunFolder.create(out, options.overwrite())) {
+            if (!options.resume()) folder.writeText(RunFolder.CONFIG, resolved.yaml()); // a resume rewrites it once its checks pass
             Run run = r.task().equals("causal_lm") ? CausalLmTask.run(resolved, folder, options) : ClassificationTask.run(resolved, folder, options);
             RunReport.write(folder.dir());
             return run;

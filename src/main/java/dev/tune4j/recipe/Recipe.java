@@ -12,7 +12,7 @@ import java.util.List;
  */
 public record Recipe(String model, String task, Data data, String method, Partial partial, Lora lora,
                      Classification classification, Optimizer optimizer, Schedule schedule, Train train, Eval eval,
-                     Log log, String output) {
+                     Checkpoint checkpoint, Log log, String output) {
 
     /** @param validation a fraction (number) or a file (string); {@code test} likewise */
     public record Data(String train, JsonNode validation, JsonNode test, String textField, String labelField,
@@ -33,6 +33,12 @@ public record Recipe(String model, String task, Data data, String method, Partia
     public record Train(int epochs, int maxSteps, int batchSize, int gradAccumulation, double clipNorm, long seed, boolean bucketByLength, String init) {}
 
     public record Eval(int every, String metric, int earlyStoppingPatience, double minDelta, boolean restoreBest, int batchSize) {}
+
+    /**
+     * @param every updates between checkpoints (0: only when the run ends or is stopped)
+     * @param keep  how many of the newest are kept (the best evaluation's is kept besides)
+     */
+    public record Checkpoint(int every, int keep) {}
 
     public record Log(int every) {}
 

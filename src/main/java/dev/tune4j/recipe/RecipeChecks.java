@@ -68,6 +68,8 @@ final class RecipeChecks {
         require(e.minDelta() >= 0, src, "'eval.min_delta' must be >= 0, got " + e.minDelta());
         List<String> metrics = r.task().equals("classification") ? List.of("loss", "accuracy", "macro_f1") : List.of("loss", "perplexity");
         oneOf(src, "eval.metric", r.evalMetric(), metrics);
+        range(src, "checkpoint.every", r.checkpoint().every(), 0, Integer.MAX_VALUE);
+        range(src, "checkpoint.keep", r.checkpoint().keep(), 1, 1_000);
         range(src, "log.every", r.log().every(), 1, Integer.MAX_VALUE);
     }
 

@@ -5,6 +5,7 @@ import dev.tune4j.report.Json;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -18,8 +19,9 @@ import java.util.stream.Stream;
  * A run's folder: {@code config.yaml} (the resolved recipe), {@code run.json} (what predicting with
  * the result needs: base model, method, labels, cleaning), {@code metrics.jsonl} (a line per logged
  * update and per evaluation, flushed as it goes), {@code results.json}, the data report, the model
- * or adapter, and {@code report.html}. Whole files are written to a temporary name and moved into
- * place, so a reader never sees half a file.
+ * or adapter, {@code report.html}, and {@code checkpoints/} (the training state, for
+ * {@code --resume}). Whole files are written to a temporary name and moved into place, so a reader
+ * never sees half a file.
  */
 public final class RunFolder implements AutoCloseable {
     public static final String CONFIG = "config.yaml", RUN = "run.json", METRICS = "metrics.jsonl", RESULTS = "results.json";
@@ -50,6 +52,14 @@ public final class RunFolder implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot create output folder " + dir + ": " + reason(e));
         }
+    }
+
+    /** An existing run folder, to continue a run in: its files stay. */
+    public static RunFolder existing(Path dir) {
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("run folder " + dir + " does not exist; nothing to resume");
+        if (!Files.exists(dir.resolve(CONFIG))) throw new IllegalArgumentException(dir + " is not a tune4j run folder (no " + CONFIG + "); nothing to resume");
+        if (!Files.isWritable(dir)) throw new IllegalArgumentException("run folder " + dir + " is not writable");
+        return new RunFolder(dir);
     }
 
     public Path dir() {
@@ -89,6 +99,34 @@ public final class RunFolder implements AutoCloseable {
             metrics.flush();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + dir.resolve(METRICS) + ": " + reason(e), e);
+        }
+    }
+
+    /** The length of metrics.jsonl so far, every line flushed (a checkpoint records it). */
+    public synchronized long metricsBytes() {
+        try {
+            if (metrics != null) metrics.flush();
+            Path f = dir.resolve(METRICS);
+            return Files.exists(f) ? Files.size(f) : 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + dir.resolve(METRICS) + ": " + reason(e), e);
+        }
+    }
+
+    /** Cuts metrics.jsonl back to {@code bytes} (what it held at a checkpoint), so that replayed updates do not log twice. */
+    public synchronized void truncateMetrics(long bytes) {
+        Path f = dir.resolve(METRICS);
+        try {
+            if (metrics != null) {
+                metrics.close();
+                metrics = null;
+            }
+            if (!Files.exists(f)) return;
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                if (ch.size() > bytes) ch.truncate(bytes);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot truncate " + f + ": " + reason(e), e);
         }
     }
 

@@ -32,6 +32,8 @@ public final class TrainConfig {
     /** Restore the weights of the best evaluation when training ends (needs evalEvery > 0). */
     public boolean restoreBest = true;
     public int logEvery = 10;
+    /** Hand a checkpoint to the trainer's saver every this many updates (0: only when the run ends or is stopped). */
+    public int checkpointEvery = 0;
     public long seed = 42;
 
     public TrainConfig validate() {
@@ -40,6 +42,7 @@ public final class TrainConfig {
         if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("lr must be positive, got " + lr);
         if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
         if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+        if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be >= 0, got " + checkpointEvery);
         if (clipNorm < 0) throw new IllegalArgumentException("clipNorm must be >= 0, got " + clipNorm);
         if (warmupSteps < 0 || warmupSteps > steps) throw new IllegalArgumentException("warmupSteps must be in [0, steps], got " + warmupSteps);
         return this;

@@ -2,6 +2,7 @@ package dev.tune4j.train;
 
 import dev.tune4j.autograd.Parameter;
 import dev.tune4j.autograd.Tape;
+import dev.tune4j.kernel.Parallel;
 import dev.tune4j.model.WeightMapper;
 import dev.tune4j.nn.Module;
 import dev.tune4j.tensor.Tensor;
@@ -12,10 +13,15 @@ import dev.tune4j.train.optim.ParamGroup;
 import dev.tune4j.train.optim.ParamGroups;
 import dev.tune4j.train.optim.Sgd;
 
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +39,14 @@ import java.util.function.Supplier;
  * micro-batch means instead). Held-out data is evaluated every {@code evalEvery} updates, at each
  * epoch's end and after the last update; early stopping watches {@code evalMetric} and the best
  * weights are restored at the end. All loop state lives in a {@link TrainState}.
+ *
+ * <p>Checkpoints and resuming: between updates, every {@code checkpointEvery} updates, when the run
+ * ends and when a {@link StopRequest} asks it to stop, the loop hands a {@link TrainCheckpoint} to
+ * its {@link Saver}; {@link #resume} continues from one. The resumed run reaches the same weights,
+ * bit for bit, as one never interrupted (with the same thread count): the data order is a function
+ * of the epoch ({@link Batches}), the learning rate of the optimizer's step count, and each
+ * micro-batch is recorded on a tape keyed by its position (update, micro-batch), from which the
+ * dropout masks are drawn ({@link dev.tune4j.autograd.ops.DropoutStream}).
  *
  * @param <B> the batch type its {@link Objective} consumes
  */
@@ -58,7 +72,18 @@ public final class Trainer<B> {
     private final TrainConfig config;
     private final Optimizer optimizer;
     private final List<Parameter> params;
-    private final TrainState state = new TrainState();
+    private TrainState state = new TrainState();
+    private Saver saver;
+    private StopRequest stop = new StopRequest();
+    /** The step of the newest checkpoint written or resumed from (-1: none), so no step is saved twice. */
+    private int saved = -1;
+    private Path lastCheckpoint;
+
+    /** Stores a checkpoint; returns where it went. Called between updates, before the next one changes anything. */
+    @FunctionalInterface
+    public interface Saver {
+        Path save(TrainCheckpoint checkpoint);
+    }
 
     public Trainer(Module model, Objective<B> objective, TrainConfig config) {
         this.model = model;
@@ -87,6 +112,60 @@ public final class Trainer<B> {
         return state;
     }
 
+    /** Where checkpoints go: every {@code checkpointEvery} updates, at the end, and when stopped. */
+    public Trainer<B> saveWith(Saver saver) {
+        this.saver = saver;
+        return this;
+    }
+
+    /** Ends {@link #fit} at the next update boundary when requested, after a checkpoint, with a {@link TrainingStoppedException}. */
+    public Trainer<B> stopOn(StopRequest stop) {
+        this.stop = stop;
+        return this;
+    }
+
+    /**
+     * The loop's state now. The weights and optimizer buffers are live views: store them before the
+     * next update changes them.
+     */
+    public TrainCheckpoint checkpoint() {
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        for (Parameter p : model.trainableParameters()) weights.put(p.name(), p.value());
+        return new TrainCheckpoint(state, weights, optimizer.stateTensors(), optimizer.stateScalars(), Parallel.threads(), null);
+    }
+
+    /**
+     * Continues from a checkpoint of this same setup: its trainable weights, optimizer state and
+     * loop state replace this trainer's. Everything is checked before anything changes.
+     *
+     * @throws IllegalArgumentException when the checkpoint's parameters are not this model's trainable ones
+     */
+    public void resume(TrainCheckpoint c) {
+        Map<String, Parameter> trainable = new LinkedHashMap<>();
+        for (Parameter p : model.trainableParameters()) trainable.put(p.name(), p);
+        if (!trainable.keySet().equals(c.weights().keySet())) {
+            Set<String> missing = new TreeSet<>(trainable.keySet()), extra = new TreeSet<>(c.weights().keySet());
+            missing.removeAll(c.weights().keySet());
+            extra.removeAll(trainable.keySet());
+            throw new IllegalArgumentException("the checkpoint trained other parameters than this model does (missing: " + first(missing)
+                    + ", not trained here: " + first(extra) + ")");
+        }
+        for (var e : c.weights().entrySet()) {
+            if (!Arrays.equals(e.getValue().shape(), trainable.get(e.getKey()).shape())) {
+                throw new IllegalArgumentException("checkpoint tensor " + e.getKey() + " has shape " + Arrays.toString(e.getValue().shape())
+                        + ", the model's " + Arrays.toString(trainable.get(e.getKey()).shape()));
+            }
+        }
+        optimizer.loadState(c.optimizerTensors(), c.optimizerScalars());
+        restore(c.weights());
+        state = c.state();
+        saved = state.step;
+    }
+
+    private static String first(Set<String> names) {
+        return names.isEmpty() ? "none" : String.join(", ", names.stream().limit(3).toList()) + (names.size() > 3 ? ", ..." : "");
+    }
+
     /** Updates a run over {@code data} makes: {@code epochs} passes when set, capped by {@code steps}. */
     public int totalSteps(Batches<B> data) {
         if (config.epochs <= 0 || data.perEpoch() < 0) return config.steps;
@@ -100,17 +179,19 @@ public final class Trainer<B> {
     }
 
     /**
-     * Trains until {@link #totalSteps} updates are done or early stopping ends the run.
+     * Trains until {@link #totalSteps} updates are done or early stopping ends the run; after
+     * {@link #resume}, from where the checkpoint left off.
      *
      * @param validation a fresh pass over the validation batches each time it is called (null: none)
+     * @throws TrainingStoppedException when the {@link StopRequest} asked to stop (after a checkpoint)
      */
     public Result fit(Batches<B> data, Supplier<Iterable<B>> validation, Listener listener) {
         int total = totalSteps(data);
         LrSchedule schedule = LrSchedule.named(config.schedule, Math.min(config.warmupSteps, total), total, config.minLrRatio);
         model.train(true);
         Iterator<B> epoch = null;
-        double lastLoss = Double.NaN;
         while (state.step < total && !state.stoppedEarly) {
+            stopIfRequested();
             long t0 = System.nanoTime();
             schedule.apply(optimizer);
             double lossSum = 0;
@@ -124,7 +205,7 @@ public final class Trainer<B> {
                 state.batchInEpoch++;
                 epochEnded = state.batchInEpoch == data.perEpoch();
                 tokens += data.tokens(batch);
-                try (Tape tape = Tape.record()) {
+                try (Tape tape = Tape.record((long) state.step << 32 | micro)) {
                     Objective.Loss l = objective.loss(batch);
                     double v = l.scalar();
                     if (!Double.isFinite(v)) {
@@ -147,10 +228,10 @@ public final class Trainer<B> {
             }
             optimizer.zeroGrad();
             state.step++;
-            lastLoss = weight == 0 ? Double.NaN : lossSum / weight;
-            state.trainCurve.add(new double[] {state.step, lastLoss});
+            double loss = weight == 0 ? Double.NaN : lossSum / weight;
+            state.trainCurve.add(new double[] {state.step, loss});
             if (listener != null) {
-                listener.onStep(new Step(state.step, total, state.epoch, lr, lastLoss, norm, (System.nanoTime() - t0) / 1e9, tokens));
+                listener.onStep(new Step(state.step, total, state.epoch, lr, loss, norm, (System.nanoTime() - t0) / 1e9, tokens));
             }
             if (epochEnded) {
                 state.epoch++;
@@ -159,12 +240,30 @@ public final class Trainer<B> {
             }
             boolean due = (config.evalEvery > 0 && state.step % config.evalEvery == 0) || epochEnded || state.step == total;
             if (validation != null && due) evaluateAndTrack(validation.get(), listener);
+            boolean ends = state.step == total || state.stoppedEarly;
+            if (ends || (config.checkpointEvery > 0 && state.step % config.checkpointEvery == 0)) save();
+            stopIfRequested();
         }
         if (state.bestWeights != null && state.bestStep != state.step) restore(state.bestWeights);
         model.train(false);
         double bestLoss = state.bestEvaluation == null ? Double.NaN : state.bestEvaluation.loss();
+        double lastLoss = state.trainCurve.isEmpty() ? Double.NaN : state.trainCurve.getLast()[1];
         return new Result(state.step, lastLoss, bestLoss, state.bestStep, state.stoppedEarly, state.trainCurve, state.valCurve,
                 state.bestEvaluation);
+    }
+
+    private void save() {
+        if (saver == null || saved == state.step) return;
+        lastCheckpoint = saver.save(checkpoint());
+        saved = state.step;
+    }
+
+    /** At an update boundary: a requested stop saves the state (unless nothing was trained yet) and ends the run. */
+    private void stopIfRequested() {
+        if (!stop.requested()) return;
+        if (state.step > 0) save();
+        model.train(false);
+        throw new TrainingStoppedException(stop.reason(), state.step, saved == state.step ? lastCheckpoint : null);
     }
 
     private void evaluateAndTrack(Iterable<B> validation, Listener listener) {

@@ -58,6 +58,7 @@ class RecipeLoaderTest {
         assertEquals(50, x.eval().every());
         assertEquals("macro_f1", x.evalMetric());
         assertEquals(1.0, x.train().clipNorm(), "an unnamed knob takes its default");
+        assertEquals(new Recipe.Checkpoint(0, 2), x.checkpoint(), "checkpoints only when the run ends or is stopped, two kept");
         String yaml = r.yaml();
         assertTrue(yaml.contains("clip_norm: 1.0") && yaml.contains("bucket_by_length: true"), "the resolved config prints every knob:\n" + yaml);
     }
@@ -89,6 +90,8 @@ class RecipeLoaderTest {
         assertTrue(error(ISSUE_RECIPE, "lora=8").contains("'lora' must be a mapping"));
         assertTrue(error(ISSUE_RECIPE, "data.validation=1.5").contains("'data.validation' as a fraction must be in [0, 1)"));
         assertTrue(error(ISSUE_RECIPE, "eval.metric=bleu").contains("'eval.metric' must be one of loss, accuracy, macro_f1"));
+        assertTrue(error(ISSUE_RECIPE, "checkpoint.keep=0").contains("'checkpoint.keep' must be in [1, 1000], got 0"));
+        assertTrue(error(ISSUE_RECIPE, "checkpoint.every=-1").contains("'checkpoint.every' must be >= 0, got -1"));
         assertTrue(error("task: classification\n").contains("'model' is required"));
         assertTrue(error("model: [unclosed\n").contains("is not valid YAML"));
         assertTrue(error(ISSUE_RECIPE, "nokey").contains("--set expects key=value"));

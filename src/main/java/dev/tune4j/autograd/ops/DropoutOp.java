@@ -6,22 +6,20 @@ import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.DropoutKernel;
 import dev.tune4j.tensor.Tensor;
 
-import java.util.SplittableRandom;
-
 /**
  * Inverted dropout: in training each element is zeroed with probability p and the rest scaled by
- * 1/(1-p); otherwise (or when p == 0) x itself is returned. The mask comes from one
- * {@code rng.nextLong()} (drawn only when dropout is active) through a counter-based hash, so the
- * same rng state gives the same mask for any thread count, and the backward recomputes the mask
+ * 1/(1-p); otherwise (or when p == 0) x itself is returned. The mask comes from one seed of the
+ * site's {@link DropoutStream} (drawn only when dropout is active) through a counter-based hash,
+ * so the same seed gives the same mask for any thread count, and the backward recomputes the mask
  * instead of storing it.
  */
 public final class DropoutOp {
     private DropoutOp() {}
 
-    public static Var apply(Var x, float p, SplittableRandom rng, boolean training) {
+    public static Var apply(Var x, float p, DropoutStream masks, boolean training) {
         if (!(p >= 0f && p <= 1f)) throw new IllegalArgumentException("DropoutOp: p must be in [0, 1], got " + p);
         if (!training || p == 0f) return x;
-        long seed = rng.nextLong();
+        long seed = masks.next();
         float[] xd = x.value().toHeap().data();
         int n = xd.length;
         Tensor out = Scratch.allocate(x.shape());

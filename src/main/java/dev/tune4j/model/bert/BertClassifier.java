@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.autograd.ops.ClsPoolOp;
 import dev.tune4j.autograd.ops.DropoutOp;
+import dev.tune4j.autograd.ops.DropoutStream;
 import dev.tune4j.autograd.ops.MeanPoolOp;
 import dev.tune4j.autograd.ops.TanhOp;
 import dev.tune4j.model.ClassLabels;
@@ -42,7 +43,7 @@ public final class BertClassifier extends Module implements SequenceClassifier {
     private final ClassLabels labels;
     private final Pooling pooling;
     private final float classifierDropout;
-    private final SplittableRandom dropoutRng;
+    private final DropoutStream dropoutRng;
 
     /**
      * @param labels            class names in id order (at least one)
@@ -62,7 +63,7 @@ public final class BertClassifier extends Module implements SequenceClassifier {
         this.pooler = pooling == Pooling.CLS ? child("pooler", new Linear(c.hidden, c.hidden, true, rng, c.initStd)) : null;
         this.classifier = child("classifier", new Linear(c.hidden, labels.size(), true, rng, c.initStd));
         this.classifierDropout = classifierDropout;
-        this.dropoutRng = rng.split();
+        this.dropoutRng = DropoutStream.split(rng);
     }
 
     /** A classifier for a config.json: its labels, pooling ({@link #poolingOf}) and classifier dropout. */
