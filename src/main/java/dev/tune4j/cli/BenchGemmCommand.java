@@ -20,6 +20,8 @@ import java.util.SplittableRandom;
  */
 @Command(name = "gemm", mixinStandardHelpOptions = true, description = "GEMM throughput (GFLOP/s) for each layout.")
 public final class BenchGemmCommand implements Runnable {
+    private static final int MAX_RUNS = 10_000;
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
     private static final int[][] DEFAULT_SIZES = {{1024, 768, 768}, {1024, 3072, 768}, {1024, 768, 3072}, {2048, 2048, 2048}};
 
     @Option(names = "--m", description = "Rows of C (default: the four standard sizes).")
@@ -53,8 +55,8 @@ public final class BenchGemmCommand implements Runnable {
             case "nn", "nt", "tn" -> List.of(layout);
             default -> throw new IllegalArgumentException("--layout must be all, nn, nt or tn, got '" + layout + "'");
         };
-        if (runs < 1) throw new IllegalArgumentException("--runs must be >= 1, got " + runs);
-        if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
+        if (runs < 1 || runs > MAX_RUNS) throw new IllegalArgumentException("--runs must be in [1, " + MAX_RUNS + "], got " + runs);
+        if (warmup < 0 || warmup > MAX_RUNS) throw new IllegalArgumentException("--warmup must be in [0, " + MAX_RUNS + "], got " + warmup);
         int[][] sizes;
         if (m == null && n == null && k == null) {
             sizes = DEFAULT_SIZES;
@@ -62,12 +64,12 @@ public final class BenchGemmCommand implements Runnable {
             int mm = m != null ? m : n != null ? n : k;
             sizes = new int[][] {{mm, n != null ? n : mm, k != null ? k : mm}};
         }
-        for (int[] s : sizes) {
-            if (s[0] < 1 || s[1] < 1 || s[2] < 1) throw new IllegalArgumentException("sizes must be >= 1, got " + Arrays.toString(s));
-        }
+        for (int[] s : sizes) requireFits(s[0], s[1], s[2]);
         int cores = Runtime.getRuntime().availableProcessors();
         int[] counts = threads != null ? threads : (cores == 1 ? new int[] {1} : new int[] {1, cores});
-        for (int t : counts) if (t < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + t);
+        for (int t : counts) {
+            if (t < 1 || t > Parallel.MAX_THREADS) throw new IllegalArgumentException("--threads must be in [1, " + Parallel.MAX_THREADS + "], got " + t);
+        }
 
         int before = Parallel.threads();
         try {
@@ -101,6 +103,23 @@ public final class BenchGemmCommand implements Runnable {
             }
         } finally {
             Parallel.setThreads(before);
+        }
+    }
+
+    /**
+     * Sizes the request before allocating it: each operand must fit a Java array and the three
+     * together the heap, or the command says how much it would need instead of failing in the allocator.
+     */
+    static void requireFits(int m, int n, int k) {
+        String dims = "--m " + m + " --n " + n + " --k " + k;
+        if (m < 1 || n < 1 || k < 1) throw new IllegalArgumentException("sizes must be >= 1, got " + dims);
+        long a = (long) m * k, b = (long) k * n, c = (long) m * n;
+        long largest = Math.max(a, Math.max(b, c)), bytes = 4 * (a + b + c), heap = Runtime.getRuntime().maxMemory();
+        String need = String.format("%s needs %.1f GB for A, B and C", dims, bytes / 1e9);
+        if (largest > MAX_ARRAY) throw new IllegalArgumentException(need + ", and one matrix of " + largest + " floats is more than a Java array holds (" + MAX_ARRAY + ")");
+        if (bytes > heap * 0.9) {
+            throw new IllegalArgumentException(String.format("%s, more than the %.1f GB heap (give Java more with TUNE4J_JAVA_OPTS=-Xmx<size>, or ask for less)",
+                    need, heap / 1e9));
         }
     }
 

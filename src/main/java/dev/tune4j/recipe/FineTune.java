@@ -62,10 +62,15 @@ public final class FineTune {
     public static Run run(RecipeLoader.Resolved resolved, Options options) {
         Recipe r = resolved.recipe();
         try (RunFolder folder = RunFolder.create(Path.of(r.output()), options.overwrite())) {
-            folder.writeText(RunFolder.CONFIG, resolved.yaml());
-            Run run = r.task().equals("causal_lm") ? CausalLmTask.run(resolved, folder, options) : ClassificationTask.run(resolved, folder, options);
-            RunReport.write(folder.dir());
-            return run;
+            try {
+                folder.writeText(RunFolder.CONFIG, resolved.yaml());
+                Run run = r.task().equals("causal_lm") ? CausalLmTask.run(resolved, folder, options) : ClassificationTask.run(resolved, folder, options);
+                RunReport.write(folder.dir());
+                return run;
+            } catch (RuntimeException e) {
+                folder.discardIfUnused();
+                throw e;
+            }
         }
     }
 

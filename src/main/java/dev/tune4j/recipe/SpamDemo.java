@@ -1,5 +1,6 @@
 package dev.tune4j.recipe;
 
+import dev.tune4j.io.IoErrors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -55,7 +56,7 @@ public final class SpamDemo {
             Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
             return target;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the demo's data to " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write the demo's data to " + target + ": " + IoErrors.describe(e), e);
         }
     }
 }
