@@ -22,6 +22,7 @@ import java.util.SplittableRandom;
 public final class BenchGemmCommand implements Runnable {
     private static final int MAX_RUNS = 10_000;
     private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+    private static final double MAX_FLOPS = 1e14;
     private static final int[][] DEFAULT_SIZES = {{1024, 768, 768}, {1024, 3072, 768}, {1024, 768, 3072}, {2048, 2048, 2048}};
 
     @Option(names = "--m", description = "Rows of C (default: the four standard sizes).")
@@ -64,7 +65,10 @@ public final class BenchGemmCommand implements Runnable {
             int mm = m != null ? m : n != null ? n : k;
             sizes = new int[][] {{mm, n != null ? n : mm, k != null ? k : mm}};
         }
-        for (int[] s : sizes) requireFits(s[0], s[1], s[2]);
+        for (int[] s : sizes) {
+            requireFits(s[0], s[1], s[2]);
+            requireFinishes(s[0], s[1], s[2], warmup + runs);
+        }
         int cores = Runtime.getRuntime().availableProcessors();
         int[] counts = threads != null ? threads : (cores == 1 ? new int[] {1} : new int[] {1, cores});
         for (int t : counts) {
@@ -120,6 +124,19 @@ public final class BenchGemmCommand implements Runnable {
         if (bytes > heap * 0.9) {
             throw new IllegalArgumentException(String.format("%s, more than the %.1f GB heap (give Java more with TUNE4J_JAVA_OPTS=-Xmx<size>, or ask for less)",
                     need, heap / 1e9));
+        }
+    }
+
+    /**
+     * Refuses a request that would run for hours: more than {@value #MAX_FLOPS} floating-point
+     * operations over all its runs (about half an hour at 50 GFLOP/s), which is a typo, not a benchmark.
+     */
+    static void requireFinishes(int m, int n, int k, int runs) {
+        double flops = 2.0 * m * n * k * runs;
+        if (flops > MAX_FLOPS) {
+            throw new IllegalArgumentException(String.format("--m %d --n %d --k %d over %d runs (--warmup and --runs) is %.1e floating-point"
+                    + " operations, more than the %.0e a benchmark may take (about half an hour at 50 GFLOP/s); ask for smaller sizes or fewer runs",
+                    m, n, k, runs, flops, MAX_FLOPS));
         }
     }
 

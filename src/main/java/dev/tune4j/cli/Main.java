@@ -81,12 +81,8 @@ public final class Main implements Runnable {
             case OutOfMemoryError oom -> "out of memory (" + oom.getMessage() + ", at most " + Runtime.getRuntime().maxMemory() / (1 << 20)
                     + " MB of heap): ask for less, or give Java more with TUNE4J_JAVA_OPTS=-Xmx<size>";
             case StackOverflowError so -> "the input is nested too deeply (stack overflow)";
-            case NullPointerException e -> internal(e);
-            case IndexOutOfBoundsException e -> internal(e);
-            case ClassCastException e -> internal(e);
-            case ArithmeticException e -> internal(e);
-            case NegativeArraySizeException e -> internal(e);
-            case Error e -> internal(e);
+            case NullPointerException _, IndexOutOfBoundsException _, ClassCastException _, ArithmeticException _,
+                 NegativeArraySizeException _, Error _ -> internal(ex);
             default -> ex.getCause() != null && ex.getCause() != ex && String.valueOf(ex.getMessage()).equals(ex.getCause().toString())
                     ? message(ex.getCause())   // a wrapper that only repeats its cause
                     : ex.getMessage() == null || ex.getMessage().isBlank() ? internal(ex) : ex.getMessage();

@@ -18,10 +18,14 @@ import java.util.zip.ZipException;
  * exception's class name ({@link UncheckedIOException}), neither of which tells a user what went wrong.
  */
 public final class IoErrors {
+    /** What GZIPInputStream says (in an EOFException) when a .gz file is cut short. */
+    private static final String TRUNCATED_GZIP = "Unexpected end of ZLIB input stream";
+
     private IoErrors() {}
 
     /** The file and what went wrong with it. */
     public static String describe(IOException e) {
+        if (TRUNCATED_GZIP.equals(e.getMessage())) return "truncated gzip data (the compressed stream ends early)";
         return switch (e) {
             case NoSuchFileException f -> file(f) + "does not exist";
             case AccessDeniedException f -> file(f) + "permission denied";
@@ -32,8 +36,7 @@ public final class IoErrors {
             case CharacterCodingException c -> "not UTF-8 text";
             case EOFException eof -> eof.getMessage() == null ? "the file ends too early (truncated?)" : eof.getMessage();
             case ZipException z -> "not valid gzip data (" + lowerFirst(String.valueOf(z.getMessage())) + ")";
-            default -> e.getMessage() == null ? name(e) : e.getMessage().equals("Unexpected end of ZLIB input stream")
-                    ? "truncated gzip data (unexpected end of the compressed stream)" : e.getMessage();
+            default -> e.getMessage() == null ? name(e) : e.getMessage();
         };
     }
 

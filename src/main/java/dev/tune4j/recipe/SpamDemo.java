@@ -25,7 +25,7 @@ public final class SpamDemo {
         try {
             data = Files.createTempFile("tune4j-demo-mails-", ".jsonl.gz");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary file for the demo's data: " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create a temporary file for the demo's data: " + IoErrors.describe(e), e);
         }
         data.toFile().deleteOnExit();
         extract(data);

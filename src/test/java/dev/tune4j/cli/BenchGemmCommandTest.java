@@ -23,4 +23,12 @@ class BenchGemmCommandTest {
         assertTrue(tooMuch.getMessage().contains("GB heap"), tooMuch.getMessage());
         BenchGemmCommand.requireFits(64, 64, 64);
     }
+
+    @Test
+    void aRequestThatWouldRunForHoursIsRefused() {
+        var hours = assertThrows(IllegalArgumentException.class, () -> BenchGemmCommand.requireFinishes(20_000, 20_000, 20_000, 14));
+        assertTrue(hours.getMessage().startsWith("--m 20000 --n 20000 --k 20000 over 14 runs (--warmup and --runs) is 2.2e+14 floating-point operations"),
+                hours.getMessage());
+        BenchGemmCommand.requireFinishes(2048, 2048, 2048, 14);
+    }
 }

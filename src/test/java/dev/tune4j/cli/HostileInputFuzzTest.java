@@ -138,6 +138,7 @@ class HostileInputFuzzTest {
             return "hung: no result within " + CASE_TIMEOUT_S + " s";
         }
         String err = r.err();
+        // -Dtune4j.fuzz.trace=1 prints every case with what it ended in, to read the messages
         if (System.getProperty("tune4j.fuzz.trace") != null) System.out.println("CASE " + c.category() + " / " + c.what() + " => " + r.code() + " " + abbreviate(err));
         if (err.contains("\tat ") || err.contains("Exception") || CLASS_NAME.matcher(err).find()) return "stack trace or class name on stderr: " + err;
         if (err.contains("internal error")) return "an internal error: " + err;
@@ -790,7 +791,9 @@ class HostileInputFuzzTest {
         List<String> ints = List.of("0", "-1", "-2147483648", "2147483648", "99999999999999999999", "abc", "", "1.5", "NaN", "0x10");
         List<String> positive = List.of("0", "-1", "-2147483648", "2147483648", "abc", "", "1.5");
         Map<List<String>, List<String>> options = new LinkedHashMap<>();
-        options.put(List.of("bench", "gemm", "--m"), ints);
+        List<String> sizes = new ArrayList<>(ints);
+        sizes.addAll(List.of("100000", "46341", "20000"));     // more memory than the heap, an int overflow, hours of work
+        options.put(List.of("bench", "gemm", "--m"), sizes);
         options.put(List.of("bench", "gemm", "--m", "8", "--n"), ints);
         options.put(List.of("bench", "gemm", "--m", "8", "--k"), ints);
         options.put(List.of("bench", "gemm", "--m", "8", "--threads"), ints);
