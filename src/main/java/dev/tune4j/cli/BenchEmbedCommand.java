@@ -27,6 +27,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "embed", mixinStandardHelpOptions = true, description = "Encoder forward throughput (tokens/s).")
 public final class BenchEmbedCommand implements Callable<Integer> {
+    /** Tokens in one forward pass: beyond this the activations alone outgrow any heap. */
+    private static final long MAX_TOKENS = 1 << 20;
+
     @Spec
     CommandSpec spec;
 
@@ -68,9 +71,10 @@ public final class BenchEmbedCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         if (seq < 1) throw new IllegalArgumentException("--seq must be at least 1, got " + seq);
-        if (threads < 1) throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-        if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
-        if (runs < 1) throw new IllegalArgumentException("--runs must be at least 1, got " + runs);
+        if ((long) batch * seq > MAX_TOKENS) throw new IllegalArgumentException("--batch x --seq must be at most " + MAX_TOKENS + " tokens, got " + batch + " x " + seq);
+        if (threads < 1 || threads > Parallel.MAX_THREADS) throw new IllegalArgumentException("--threads must be in [1, " + Parallel.MAX_THREADS + "], got " + threads);
+        if (warmup < 0 || warmup > 10_000) throw new IllegalArgumentException("--warmup must be in [0, 10000], got " + warmup);
+        if (runs < 1 || runs > 10_000) throw new IllegalArgumentException("--runs must be in [1, 10000], got " + runs);
         PrintWriter out = spec.commandLine().getOut();
         int before = Parallel.threads();
         try (PretrainedModel m = ModelLoader.load(model, options.toLoaderOptions())) {

@@ -20,6 +20,9 @@ import java.util.SplittableRandom;
  */
 @Command(name = "gemm", mixinStandardHelpOptions = true, description = "GEMM throughput (GFLOP/s) for each layout.")
 public final class BenchGemmCommand implements Runnable {
+    private static final int MAX_RUNS = 10_000;
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+    private static final double MAX_FLOPS = 1e14;
     private static final int[][] DEFAULT_SIZES = {{1024, 768, 768}, {1024, 3072, 768}, {1024, 768, 3072}, {2048, 2048, 2048}};
 
     @Option(names = "--m", description = "Rows of C (default: the four standard sizes).")
@@ -53,8 +56,8 @@ public final class BenchGemmCommand implements Runnable {
             case "nn", "nt", "tn" -> List.of(layout);
             default -> throw new IllegalArgumentException("--layout must be all, nn, nt or tn, got '" + layout + "'");
         };
-        if (runs < 1) throw new IllegalArgumentException("--runs must be >= 1, got " + runs);
-        if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
+        if (runs < 1 || runs > MAX_RUNS) throw new IllegalArgumentException("--runs must be in [1, " + MAX_RUNS + "], got " + runs);
+        if (warmup < 0 || warmup > MAX_RUNS) throw new IllegalArgumentException("--warmup must be in [0, " + MAX_RUNS + "], got " + warmup);
         int[][] sizes;
         if (m == null && n == null && k == null) {
             sizes = DEFAULT_SIZES;
@@ -63,11 +66,14 @@ public final class BenchGemmCommand implements Runnable {
             sizes = new int[][] {{mm, n != null ? n : mm, k != null ? k : mm}};
         }
         for (int[] s : sizes) {
-            if (s[0] < 1 || s[1] < 1 || s[2] < 1) throw new IllegalArgumentException("sizes must be >= 1, got " + Arrays.toString(s));
+            requireFits(s[0], s[1], s[2]);
+            requireFinishes(s[0], s[1], s[2], warmup + runs);
         }
         int cores = Runtime.getRuntime().availableProcessors();
         int[] counts = threads != null ? threads : (cores == 1 ? new int[] {1} : new int[] {1, cores});
-        for (int t : counts) if (t < 1) throw new IllegalArgumentException("--threads must be >= 1, got " + t);
+        for (int t : counts) {
+            if (t < 1 || t > Parallel.MAX_THREADS) throw new IllegalArgumentException("--threads must be in [1, " + Parallel.MAX_THREADS + "], got " + t);
+        }
 
         int before = Parallel.threads();
         try {
@@ -101,6 +107,36 @@ public final class BenchGemmCommand implements Runnable {
             }
         } finally {
             Parallel.setThreads(before);
+        }
+    }
+
+    /**
+     * Sizes the request before allocating it: each operand must fit a Java array and the three
+     * together the heap, or the command says how much it would need instead of failing in the allocator.
+     */
+    static void requireFits(int m, int n, int k) {
+        String dims = "--m " + m + " --n " + n + " --k " + k;
+        if (m < 1 || n < 1 || k < 1) throw new IllegalArgumentException("sizes must be >= 1, got " + dims);
+        long a = (long) m * k, b = (long) k * n, c = (long) m * n;
+        long largest = Math.max(a, Math.max(b, c)), bytes = 4 * (a + b + c), heap = Runtime.getRuntime().maxMemory();
+        String need = String.format("%s needs %.1f GB for A, B and C", dims, bytes / 1e9);
+        if (largest > MAX_ARRAY) throw new IllegalArgumentException(need + ", and one matrix of " + largest + " floats is more than a Java array holds (" + MAX_ARRAY + ")");
+        if (bytes > heap * 0.9) {
+            throw new IllegalArgumentException(String.format("%s, more than the %.1f GB heap (give Java more with TUNE4J_JAVA_OPTS=-Xmx<size>, or ask for less)",
+                    need, heap / 1e9));
+        }
+    }
+
+    /**
+     * Refuses a request that would run for hours: more than {@value #MAX_FLOPS} floating-point
+     * operations over all its runs (about half an hour at 50 GFLOP/s), which is a typo, not a benchmark.
+     */
+    static void requireFinishes(int m, int n, int k, int runs) {
+        double flops = 2.0 * m * n * k * runs;
+        if (flops > MAX_FLOPS) {
+            throw new IllegalArgumentException(String.format("--m %d --n %d --k %d over %d runs (--warmup and --runs) is %.1e floating-point"
+                    + " operations, more than the %.0e a benchmark may take (about half an hour at 50 GFLOP/s); ask for smaller sizes or fewer runs",
+                    m, n, k, runs, flops, MAX_FLOPS));
         }
     }
 

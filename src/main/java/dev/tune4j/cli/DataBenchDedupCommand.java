@@ -6,7 +6,6 @@ import dev.tune4j.data.PrepareResult;
 import dev.tune4j.data.PreparedWriter;
 import dev.tune4j.data.SyntheticRows;
 import dev.tune4j.data.dedup.NearDuplicates;
-import dev.tune4j.data.dedup.Shingler;
 import dev.tune4j.kernel.Parallel;
 import dev.tune4j.report.Json;
 import picocli.CommandLine;
@@ -36,6 +35,9 @@ public final class DataBenchDedupCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Generated rows live in memory: 100 million is past any heap this runs in. */
+    private static final int MAX_ROWS = 100_000_000;
+
     @Option(names = "--rows", defaultValue = "1000000", description = "Rows to generate (default ${DEFAULT-VALUE}).") int rows;
     @Option(names = "--runs", defaultValue = "3", description = "Timed runs (default ${DEFAULT-VALUE}).") int runs;
     @Option(names = "--near-share", defaultValue = "0.1", description = "Share of rows that are edited copies (default ${DEFAULT-VALUE}).") double nearShare;
@@ -50,10 +52,13 @@ public final class DataBenchDedupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (rows < 1 || runs < 1) throw new IllegalArgumentException("--rows and --runs must be >= 1");
+        if (rows < 1 || rows > MAX_ROWS) throw new IllegalArgumentException("--rows must be in [1, " + MAX_ROWS + "], got " + rows);
+        if (runs < 1 || runs > 1000) throw new IllegalArgumentException("--runs must be in [1, 1000], got " + runs);
+        if (!(nearShare >= 0 && exactShare >= 0 && nearShare + exactShare <= 1)) {
+            throw new IllegalArgumentException("--near-share and --exact-share must be >= 0 and add up to at most 1, got " + nearShare + " and " + exactShare);
+        }
         PrintWriter o = spec.commandLine().getOut();
-        String[] sh = shingle.split(":");
-        NearDuplicates.Config cfg = new NearDuplicates.Config(Shingler.Unit.parse(sh[0]), Integer.parseInt(sh[1]), threshold, numPerm, 0, 42);
+        NearDuplicates.Config cfg = NearDuplicates.Config.of(shingle, threshold, numPerm, 0, 42);
         long g0 = System.nanoTime();
         SyntheticRows.Rows data = SyntheticRows.generate(rows, nearShare, exactShare, seed);
         double genSeconds = (System.nanoTime() - g0) / 1e9;

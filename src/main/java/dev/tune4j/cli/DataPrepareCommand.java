@@ -9,8 +9,8 @@ import dev.tune4j.data.SplitSpec;
 import dev.tune4j.data.TokenCounter;
 import dev.tune4j.data.clean.Cleaner;
 import dev.tune4j.data.dedup.NearDuplicates;
-import dev.tune4j.data.dedup.Shingler;
 import dev.tune4j.data.input.InputFormat;
+import dev.tune4j.io.OutputFolder;
 import dev.tune4j.data.input.TextUnit;
 import dev.tune4j.report.Json;
 import picocli.CommandLine;
@@ -101,8 +101,8 @@ public final class DataPrepareCommand implements Callable<Integer> {
     @Option(names = "--shingle", defaultValue = "word:3", paramLabel = "UNIT:N", description = "Shingles: word:N or char:N (default: ${DEFAULT-VALUE}).")
     String shingle;
 
-    @Option(names = "--minhash-perm", defaultValue = "128", paramLabel = "K", description = "MinHash functions (default: ${DEFAULT-VALUE}).") int numPerm;
-    @Option(names = "--lsh-bands", defaultValue = "0", paramLabel = "B", description = "LSH bands (default: chosen from the threshold).") int bands;
+    @Option(names = "--minhash-perm", defaultValue = "128", paramLabel = "K", description = "MinHash functions, at most 1024 (default: ${DEFAULT-VALUE}).") int numPerm;
+    @Option(names = "--lsh-bands", paramLabel = "B", description = "LSH bands, at most K (default: chosen from the threshold).") Integer bands;
 
     @Option(names = "--split", defaultValue = "0.8/0.1/0.1", paramLabel = "SPEC",
             description = "train/validation/test as ratios, counts or rest: 0.8/0.1/0.1, rest/400/1000, train=rest,validation=400,test=1000.")
@@ -125,7 +125,10 @@ public final class DataPrepareCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrepareConfig cfg = config();
+        OutputFolder.requireWritable(cfg.out, "--out");
         PrepareResult res = DataPipeline.run(cfg);
+        // A data set without rows is no data set: fail before anything is written.
+        if (res.kept.isEmpty()) throw new IllegalArgumentException("no usable rows: " + res.noRowsReason());
         Map<String, Object> report = PreparedWriter.write(res, cfg);
         PrintWriter o = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -153,7 +156,7 @@ public final class DataPrepareCommand implements Callable<Integer> {
         for (PrepareResult.InputStat s : res.inputs) {
             if (s.error() != null) err.println("tune4j: warning: " + s.file() + " could not be read: " + s.error());
         }
-        if (res.rowsIn == 0) err.println("tune4j: warning: no rows were read from the input");
+        for (String w : res.warnings) err.println("tune4j: warning: " + w);
         if (failed) {
             err.println("tune4j: leakage: " + res.leaks.size() + " validation/test rows repeat a training row (see "
                     + cfg.out.resolve("data-report.html") + ")");
@@ -190,10 +193,10 @@ public final class DataPrepareCommand implements Callable<Integer> {
         if (mailOn && !cleaning.contains(Cleaner.Rule.MAIL)) throw new IllegalArgumentException("--mail and --disable mail contradict each other");
         c.mail = mailOn ? Cleaner.MailMode.ON : Cleaner.MailMode.AUTO;
         c.mailKeepSubject = keepSubject;
-        c.minChars = minChars;
-        c.maxChars = maxChars == null ? Integer.MAX_VALUE : maxChars;
-        c.minTokens = minTokens;
-        c.maxTokens = maxTokens == null ? Integer.MAX_VALUE : maxTokens;
+        c.minChars = atLeast("--min-chars", minChars, 0);
+        c.maxChars = maxChars == null ? Integer.MAX_VALUE : atLeast("--max-chars", maxChars, 1);
+        c.minTokens = atLeast("--min-tokens", minTokens, 0);
+        c.maxTokens = maxTokens == null ? Integer.MAX_VALUE : atLeast("--max-tokens", maxTokens, 1);
         if (c.minChars > c.maxChars) throw new IllegalArgumentException("--min-chars " + c.minChars + " is above --max-chars " + c.maxChars);
         if (c.minTokens > c.maxTokens) throw new IllegalArgumentException("--min-tokens " + c.minTokens + " is above --max-tokens " + c.maxTokens);
         if (tokenizer != null) c.tokens = TokenCounter.huggingFace(tokenizer);
@@ -203,11 +206,17 @@ public final class DataPrepareCommand implements Callable<Integer> {
         }
         c.dedupSide = Schema.Side.parse(dedupOn);
         c.conflicts = PrepareConfig.ConflictPolicy.parse(conflicts);
-        String[] sh = shingle.split(":");
-        if (sh.length != 2 || !sh[1].strip().matches("\\d+")) throw new IllegalArgumentException("--shingle " + shingle + ": expected word:N or char:N");
         if (!(nearThreshold > 0 && nearThreshold <= 1)) throw new IllegalArgumentException("--near-threshold must be in (0, 1], got " + nearThreshold);
-        c.near = new NearDuplicates.Config(Shingler.Unit.parse(sh[0]), Integer.parseInt(sh[1].strip()), nearThreshold, numPerm, bands, seed);
-        c.near.banding();
+        int maxPerm = NearDuplicates.Config.MAX_PERMUTATIONS;
+        if (numPerm < 1 || numPerm > maxPerm) throw new IllegalArgumentException("--minhash-perm must be in [1, " + maxPerm + "], got " + numPerm);
+        if (bands != null && (bands < 1 || bands > numPerm)) {
+            throw new IllegalArgumentException("--lsh-bands must be in [1, " + numPerm + "] (--minhash-perm), got " + bands);
+        }
+        try {
+            c.near = NearDuplicates.Config.of(shingle, nearThreshold, numPerm, bands == null ? 0 : bands, seed);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--shingle " + shingle + ": " + e.getMessage(), e);
+        }
         c.split = SplitSpec.parse(split);
         c.stratify = !noStratify;
         c.splitKey = splitKey;
@@ -215,6 +224,11 @@ public final class DataPrepareCommand implements Callable<Integer> {
         c.failOnLeakage = failOnLeakage;
         if (failOnLeakage && !c.checkLeakage) throw new IllegalArgumentException("--fail-on-leakage and --disable leakage contradict each other");
         return c;
+    }
+
+    private static int atLeast(String option, int value, int min) {
+        if (value < min) throw new IllegalArgumentException(option + " must be >= " + min + ", got " + value);
+        return value;
     }
 
     private static void printSummary(PrintWriter o, PrepareResult res, PrepareConfig cfg) {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Spec;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,7 @@ import java.util.concurrent.Callable;
 public final class EmbedCommand implements Callable<Integer> {
     /** Rows read from --input before they are sorted by length and batched: bounds memory on large files. */
     private static final int CHUNK_BATCHES = 8;
+    private static final int MAX_BATCH = 1 << 16;
 
     @Spec
     CommandSpec spec;
@@ -46,9 +48,9 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--normalize", description = "L2-normalise each embedding (as sentence-transformers models with a Normalize module do)")
     boolean normalize;
 
-    @Option(names = "--max-length", defaultValue = "0", paramLabel = "N",
+    @Option(names = "--max-length", paramLabel = "N",
             description = "truncate to N tokens, special tokens included (default: the tokenizer file's truncation, else the model's positions)")
-    int maxLength;
+    Integer maxLength;
 
     @Option(names = "--batch-size", defaultValue = "32", paramLabel = "N", description = "texts per forward pass (default: ${DEFAULT-VALUE})")
     int batchSize;
@@ -69,15 +71,15 @@ public final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1) throw new IllegalArgumentException("--batch-size must be at least 1, got " + batchSize);
-        if (maxLength < 0) throw new IllegalArgumentException("--max-length must be positive, got " + maxLength);
+        if (batchSize < 1 || batchSize > MAX_BATCH) throw new IllegalArgumentException("--batch-size must be in [1, " + MAX_BATCH + "], got " + batchSize);
+        if (maxLength != null && maxLength < 2) throw new IllegalArgumentException("--max-length must be at least 2 (room for the special tokens), got " + maxLength);
         SentenceEncoder.Pooling pool = SentenceEncoder.Pooling.parse(pooling);
         if (input.file != null && !Files.isRegularFile(input.file)) throw new IllegalArgumentException(input.file + ": no such file");
         PrintWriter out = spec.commandLine().getOut();
         long start = System.nanoTime();
         int count = 0;
         try (PretrainedModel m = ModelLoader.load(model, options.toLoaderOptions())) {
-            SentenceEncoder encoder = SentenceEncoder.of(m, pool, normalize, maxLength);
+            SentenceEncoder encoder = SentenceEncoder.of(m, pool, normalize, maxLength == null ? 0 : maxLength);
             if (input.texts != null) {
                 List<Row> rows = new ArrayList<>();
                 for (String t : input.texts) rows.add(new Row(rows.size(), t, -1, null));
@@ -97,6 +99,18 @@ public final class EmbedCommand implements Callable<Integer> {
     private record Row(int index, String text, int line, JsonNode id) {}
 
     private int embedFile(SentenceEncoder encoder, Path file, PrintWriter out) throws IOException {
+        // A bad line anywhere fails the command before the first embedding is printed, not halfway through.
+        int rows = 0;
+        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            int lineNo = 0;
+            for (String line; (line = r.readLine()) != null; ) {
+                lineNo++;
+                if (!line.isBlank()) parse(file, lineNo, line, rows++);
+            }
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException(file + ": not UTF-8 text");
+        }
+        if (rows == 0) throw new IllegalArgumentException(file + " holds no rows");
         List<Row> chunk = new ArrayList<>();
         int index = 0, lineNo = 0;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

@@ -1,5 +1,6 @@
 package dev.tune4j.cli;
 
+import dev.tune4j.io.OutputFolder;
 import dev.tune4j.model.ModelLoader;
 import dev.tune4j.model.PretrainedModel;
 import dev.tune4j.report.Json;
@@ -51,6 +52,7 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputFolder.requireWritable(out, "--out");
         long maxShard = parseSize(maxShardSize);
         try (PretrainedModel m = ModelLoader.load(model, options.toLoaderOptions())) {
             DType d = dtype == null ? nativeDtype(m) : parseDtype(dtype);

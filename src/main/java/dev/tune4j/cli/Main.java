@@ -1,7 +1,12 @@
 package dev.tune4j.cli;
 
+import dev.tune4j.io.IoErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 
 @Command(name = "tune4j",
         mixinStandardHelpOptions = true,
@@ -40,13 +45,56 @@ public final class Main implements Runnable {
 
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
-        cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
-            // Bad input is the user's to fix: a one-line message, with the stack only when asked.
-            cmd.getErr().println("tune4j: " + ex.getMessage());
-            if (System.getenv("TUNE4J_DEBUG") != null) ex.printStackTrace(cmd.getErr());
-            return 1;
+        cl.setExecutionExceptionHandler((ex, cmd, parse) -> fail(ex, cmd.getErr()));
+        cl.setParameterExceptionHandler((ex, given) -> {
+            // A usage error is one line too, pointing at the help instead of printing all of it.
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("tune4j: " + message(ex) + " (see: " + cmd.getCommandSpec().qualifiedName() + " --help)");
+            cmd.getErr().flush();
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (Error e) {
+            // OutOfMemoryError and the like: picocli hands only exceptions to the handler.
+            return fail(e, cl.getErr());
+        }
+    }
+
+    /** Bad input is the user's to fix: a one-line message, with the stack only when asked. */
+    private static int fail(Throwable ex, PrintWriter err) {
+        err.println("tune4j: " + message(ex));
+        if (System.getenv("TUNE4J_DEBUG") != null) ex.printStackTrace(err);
+        err.flush();
+        return 1;
+    }
+
+    /**
+     * What went wrong, in one line and without a class name: the exception's own message, an I/O
+     * failure described with its file and reason, or, for a failure that is a bug rather than bad
+     * input, a request to report it.
+     */
+    static String message(Throwable ex) {
+        String m = switch (ex) {
+            case UncheckedIOException u -> IoErrors.describe(u);
+            case IOException io -> IoErrors.describe(io);
+            case OutOfMemoryError oom -> "out of memory (" + oom.getMessage() + ", at most " + Runtime.getRuntime().maxMemory() / (1 << 20)
+                    + " MB of heap): ask for less, or give Java more with TUNE4J_JAVA_OPTS=-Xmx<size>";
+            case StackOverflowError so -> "the input is nested too deeply (stack overflow)";
+            case NullPointerException _, IndexOutOfBoundsException _, ClassCastException _, ArithmeticException _,
+                 NegativeArraySizeException _, Error _ -> internal(ex);
+            default -> ex.getCause() != null && ex.getCause() != ex && String.valueOf(ex.getMessage()).equals(ex.getCause().toString())
+                    ? message(ex.getCause())   // a wrapper that only repeats its cause
+                    : ex.getMessage() == null || ex.getMessage().isBlank() ? internal(ex) : ex.getMessage();
+        };
+        String line = m.strip().lines().findFirst().orElse(m);
+        return line.length() > 2000 ? line.substring(0, 2000) + "..." : line;
+    }
+
+    private static String internal(Throwable e) {
+        String kind = e.getClass().getSimpleName().replace("Exception", "");
+        return "internal error (" + kind + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                + "); please report it with the output of TUNE4J_DEBUG=1";
     }
 
     public static void main(String[] args) {

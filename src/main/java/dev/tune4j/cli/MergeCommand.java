@@ -1,5 +1,6 @@
 package dev.tune4j.cli;
 
+import dev.tune4j.io.OutputFolder;
 import dev.tune4j.io.peft.PeftAdapter;
 import dev.tune4j.model.LoraAdapters;
 import dev.tune4j.model.ModelLoader;
@@ -54,6 +55,7 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OutputFolder.requireWritable(out, "--out");
         long maxShard = ExportCommand.parseSize(maxShardSize);
         try (PretrainedModel m = ModelLoader.load(model, options.toLoaderOptions())) {
             DType d = dtype == null ? ExportCommand.nativeDtype(m) : ExportCommand.parseDtype(dtype);

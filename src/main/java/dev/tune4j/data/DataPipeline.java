@@ -8,6 +8,7 @@ import dev.tune4j.data.input.RawRow;
 import dev.tune4j.data.input.RowSink;
 import dev.tune4j.kernel.Parallel;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -38,6 +39,7 @@ public final class DataPipeline {
 
     public static PrepareResult run(PrepareConfig cfg) {
         if (cfg.inputs.isEmpty()) throw new IllegalArgumentException("no input given (--input FILE...)");
+        requireOutputApart(cfg);
         PrepareResult res = new PrepareResult();
         res.seconds = new LinkedHashMap<>();
         res.rejects = new ArrayList<>();
@@ -47,7 +49,7 @@ public final class DataPipeline {
 
         // ---- read and map to the schema
         Ingest ingest = new Ingest(cfg, res.rejects);
-        res.files = Inputs.expand(cfg.inputs, cfg.format);
+        res.files = Inputs.expand(cfg.inputs, cfg.format, cfg.out);
         res.inputs = new ArrayList<>();
         for (Inputs.InputFile f : res.files) {
             if (f.skipped() != null) {
@@ -61,6 +63,7 @@ public final class DataPipeline {
         }
         ingest.finish();
         res.mapping = ingest.mapping;
+        res.warnings = res.mapping.warnings();
         List<Example> rows = ingest.examples;
         res.rowsIn = ingest.records;
         Map<String, Long> readRejects = new HashMap<>();
@@ -327,6 +330,21 @@ public final class DataPipeline {
         res.tokensAfter = Histogram.of(tokensAfter, tokenEdges);
         res.counts = withTotals(res);
         return res;
+    }
+
+    /**
+     * The output folder must not hold an input: writing there would replace input files or mix the
+     * prepared splits with them (an output folder inside an input folder is fine: reading skips it).
+     */
+    private static void requireOutputApart(PrepareConfig cfg) {
+        if (cfg.out == null) return;
+        Path out = cfg.out.toAbsolutePath().normalize();
+        for (Path in : cfg.inputs) {
+            if (in.toAbsolutePath().normalize().startsWith(out)) {
+                throw new IllegalArgumentException("the output folder " + cfg.out + (in.toAbsolutePath().normalize().equals(out) ? " is the input "
+                        : " holds the input ") + in + "; writing the prepared data there would mix with or replace it: choose another --out");
+            }
+        }
     }
 
     private static Map<String, Long> withTotals(PrepareResult res) {

@@ -23,6 +23,7 @@ public final class DataReport {
         r.put("rows_in", res.rowsIn);
         r.put("rows_out", res.rowsOut());
         r.put("counts", res.counts);
+        r.put("warnings", res.warnings);
 
         List<Map<String, Object>> rules = new ArrayList<>();
         for (PrepareResult.RuleStat s : res.rules) {

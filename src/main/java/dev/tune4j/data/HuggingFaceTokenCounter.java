@@ -1,5 +1,6 @@
 package dev.tune4j.data;
 
+import dev.tune4j.io.IoErrors;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
 import java.io.IOException;
@@ -20,7 +21,7 @@ final class HuggingFaceTokenCounter implements TokenCounter {
                     "padding", "false",
                     "maxLength", "-1"));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot load tokenizer " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot load tokenizer " + file + ": " + IoErrors.describe(e), e);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("cannot load tokenizer " + file + ": " + e.getMessage(), e);
         }

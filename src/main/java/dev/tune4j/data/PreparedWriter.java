@@ -1,5 +1,6 @@
 package dev.tune4j.data;
 
+import dev.tune4j.io.IoErrors;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tune4j.report.Json;
 
@@ -76,7 +77,7 @@ public final class PreparedWriter {
             Files.writeString(out.resolve(MANIFEST), Json.pretty(manifest(res)) + "\n");
             return report;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the prepared data to " + out + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write the prepared data to " + out + ": " + IoErrors.describe(e), e);
         }
     }
 

@@ -43,6 +43,10 @@ public final class SchemaMapping {
     public final Map<String, String> fields;
     private final String splitKeyField;
     private final Set<String> mappedSources;
+    /** Canonical field -> rows whose value was a number or boolean (read as its text), and the first such row. */
+    private final Map<String, Long> nonStringCounts = new LinkedHashMap<>();
+    private final Map<String, Origin> nonStringFirst = new LinkedHashMap<>();
+    private long stringLabels;
 
     public SchemaMapping(Schema schema, Map<String, String> fields, String splitKeyField) {
         this.schema = schema;
@@ -121,14 +125,14 @@ public final class SchemaMapping {
         String label = null;
         try {
             switch (schema) {
-                case TEXT -> texts = new String[] {text(f, "text", true)};
+                case TEXT -> texts = new String[] {text(f, o, "text", true)};
                 case CLASSIFICATION -> {
-                    texts = new String[] {text(f, "text", true)};
-                    label = text(f, "label", true).strip();
+                    texts = new String[] {text(f, o, "text", true)};
+                    label = text(f, o, "label", true).strip();
                     if (label.isEmpty()) throw new FieldProblem("missing_field", "the label field '" + fields.get("label") + "' is empty");
                 }
-                case INSTRUCTION -> texts = new String[] {text(f, "instruction", true), text(f, "input", false), text(f, "output", true)};
-                case PREFERENCE -> texts = new String[] {text(f, "prompt", true), text(f, "chosen", true), text(f, "rejected", true)};
+                case INSTRUCTION -> texts = new String[] {text(f, o, "instruction", true), text(f, o, "input", false), text(f, o, "output", true)};
+                case PREFERENCE -> texts = new String[] {text(f, o, "prompt", true), text(f, o, "chosen", true), text(f, o, "rejected", true)};
                 case CHAT -> {
                     List<String[]> msgs = messages(f);
                     texts = new String[msgs.size()];
@@ -170,7 +174,7 @@ public final class SchemaMapping {
         }
     }
 
-    private String text(ObjectNode f, String canonical, boolean required) throws FieldProblem {
+    private String text(ObjectNode f, Origin o, String canonical, boolean required) throws FieldProblem {
         String src = fields.get(canonical);
         JsonNode v = src == null ? null : f.get(src);
         if (v == null || v.isNull()) {
@@ -178,9 +182,37 @@ public final class SchemaMapping {
             throw new FieldProblem("missing_field", "missing field '" + (src == null ? canonical : src) + "'"
                     + (src != null && !src.equals(canonical) ? " (mapped to " + canonical + ")" : ""));
         }
-        if (v.isTextual()) return v.textValue();
-        if (v.isNumber() || v.isBoolean()) return v.asText();
+        if (v.isTextual()) {
+            if (canonical.equals("label")) stringLabels++;
+            return v.textValue();
+        }
+        if (v.isNumber() || v.isBoolean()) {
+            // Kept (labels 0/1 are common), but a number where text belongs is worth a warning.
+            nonStringCounts.merge(canonical, 1L, Long::sum);
+            nonStringFirst.putIfAbsent(canonical, o);
+            return v.asText();
+        }
         throw new FieldProblem("invalid_field", "field '" + src + "' must be a string, found " + v.getNodeType().name().toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * What the rows converted so far did that is allowed but suspicious: numbers or booleans in a
+     * text field (they became text), and labels that are strings in some rows and numbers or
+     * booleans in others (1 and "1" are then the same class). One sentence each.
+     */
+    public List<String> warnings() {
+        List<String> w = new ArrayList<>();
+        nonStringCounts.forEach((canonical, n) -> {
+            String src = fields.get(canonical);
+            if (!canonical.equals("label")) {
+                w.add("field '" + src + "' holds a number or boolean instead of text in " + n + " rows (e.g. " + nonStringFirst.get(canonical)
+                        + "); they were read as text");
+            } else if (stringLabels > 0) {
+                w.add("labels mix types: " + n + " rows have a number or boolean label (e.g. " + nonStringFirst.get(canonical) + "), "
+                        + stringLabels + " a string; all are read as text, so 1 and \"1\" are one class");
+            }
+        });
+        return w;
     }
 
     private List<String[]> messages(ObjectNode f) throws FieldProblem {

@@ -54,6 +54,7 @@ public final class SplitSpec {
             } else if (value.endsWith("%")) {
                 spec.ratio[which] = number(s, value.substring(0, value.length() - 1)) / 100.0;
             } else if (value.matches("\\d+")) {
+                if (value.length() > 12) throw bad(s, "'" + value + "' rows is more than any data set holds");
                 spec.count[which] = Long.parseLong(value);
             } else {
                 double v = number(s, value);
@@ -89,11 +90,14 @@ public final class SplitSpec {
     }
 
     private static double number(String spec, String v) {
+        double d;
         try {
-            return Double.parseDouble(v);
+            d = Double.parseDouble(v);
         } catch (NumberFormatException e) {
             throw bad(spec, "'" + v + "' is not a number");
         }
+        if (!Double.isFinite(d)) throw bad(spec, "'" + v + "' is not a finite number");
+        return d;
     }
 
     private static IllegalArgumentException bad(String spec, String why) {

@@ -55,9 +55,12 @@ public final class Parallel {
         return pool.threads;
     }
 
+    /** More workers than this is a typo, not a machine: each one is a platform thread. */
+    public static final int MAX_THREADS = 1024;
+
     /** Replaces the pool; not to be called while kernels are running. */
     public static synchronized void setThreads(int n) {
-        if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        if (n < 1 || n > MAX_THREADS) throw new IllegalArgumentException("threads must be in [1, " + MAX_THREADS + "], got " + n);
         if (n == pool.threads) return;
         Pool old = pool;
         pool = new Pool(n);

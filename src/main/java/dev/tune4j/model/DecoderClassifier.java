@@ -12,7 +12,9 @@ import dev.tune4j.nn.TransformerConfig;
 import dev.tune4j.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -43,6 +45,14 @@ public final class DecoderClassifier extends Module implements SequenceClassifie
 
     public static DecoderClassifier fromConfig(TransformerConfig c, HfConfig hf) {
         return new DecoderClassifier(c, ClassLabels.fromConfig(hf).names());
+    }
+
+    /** The parameter shapes {@link #fromConfig} gives, without building it: the backbone's under "backbone.", then score's. */
+    public static Map<String, int[]> parameterShapes(TransformerConfig c, HfConfig hf) {
+        Map<String, int[]> s = new LinkedHashMap<>();
+        Transformer.parameterShapes(c).forEach((name, shape) -> s.put("backbone." + name, shape));
+        Transformer.linear(s, "score", c.hidden, ClassLabels.fromConfig(hf).names().size(), false);
+        return s;
     }
 
     /** Class logits [B, numLabels]: score(h[b, last token of b]). */

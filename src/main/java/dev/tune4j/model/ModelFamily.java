@@ -35,6 +35,11 @@ public interface ModelFamily {
         return new Transformer(config);
     }
 
+    /** The shape of each parameter of {@link #build}'s module, by name, without building it (so loading checks a checkpoint first). */
+    default Map<String, int[]> parameterShapes(TransformerConfig config, HfConfig hf) {
+        return Transformer.parameterShapes(config);
+    }
+
     /** The checkpoint-to-engine name mapping for a model of this config (parameter names of {@link #build}'s module). */
     List<WeightRule> weights(TransformerConfig config, HfConfig hf);
 

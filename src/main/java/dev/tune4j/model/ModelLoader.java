@@ -99,6 +99,9 @@ public final class ModelLoader {
 
     private static PretrainedModel openFolder(String spec, Path path, Options options) throws IOException {
         Path folder = Files.isDirectory(path) ? path : path.toAbsolutePath().getParent();
+        if (!Files.isReadable(folder) || !Files.isExecutable(folder)) {
+            throw new IllegalArgumentException(folder + ": cannot read the model folder (permission denied)");
+        }
         Path configFile = options.config() != null ? options.config() : folder.resolve("config.json");
         if (!Files.isRegularFile(configFile)) {
             throw new IllegalArgumentException(folder + ": no config.json" + (options.config() != null ? " at " + configFile : "")
@@ -106,7 +109,7 @@ public final class ModelLoader {
         }
         HfConfig hf = new HfConfig(readJson(configFile), configFile.toString());
         ModelFamily family = Families.forConfig(hf);
-        TransformerConfig config = forLoading(family.config(hf));
+        TransformerConfig config = configOf(family, hf);
 
         if (Files.isDirectory(path) && Files.isRegularFile(path.resolve("pytorch_model.bin")) && !hasSafetensors(path)) {
             throw new IllegalArgumentException(path + ": holds pytorch_model.bin but no safetensors; tune4j reads safetensors only"
@@ -198,7 +201,7 @@ public final class ModelLoader {
         try {
             BertOnnxImporter.Imported imported = BertOnnxImporter.importModel(onnx, source, configOverride);
             ModelFamily family = Families.forConfig(imported.config());
-            TransformerConfig config = forLoading(family.config(imported.config()));
+            TransformerConfig config = configOf(family, imported.config());
             List<AutoCloseable> resources = new ArrayList<>();
             if (tok.tokenizer != null) resources.add(tok.tokenizer);
             List<Path> all = new ArrayList<>(sources);
@@ -220,6 +223,16 @@ public final class ModelLoader {
     }
 
     // ---- shared ----------------------------------------------------------------------------------
+
+    /** The family's config for config.json, every error naming the file. */
+    private static TransformerConfig configOf(ModelFamily family, HfConfig hf) {
+        try {
+            return forLoading(family.config(hf));
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(hf.source())) throw e;
+            throw new IllegalArgumentException(hf.source() + ": " + e.getMessage(), e);
+        }
+    }
 
     /** Weights are about to be replaced: skip drawing random init values. */
     static TransformerConfig forLoading(TransformerConfig c) {
@@ -263,8 +276,8 @@ public final class ModelLoader {
     }
 
     private static JsonNode readJson(Path file) throws IOException {
-        try {
-            return Json.MAPPER.readTree(file.toFile());
+        try (InputStream in = Files.newInputStream(file)) {
+            return Json.MAPPER.readTree(in);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalArgumentException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
         }

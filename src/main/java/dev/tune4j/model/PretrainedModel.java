@@ -1,8 +1,10 @@
 package dev.tune4j.model;
 
+import dev.tune4j.io.IoErrors;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tune4j.autograd.Parameter;
 import dev.tune4j.io.MappedFiles;
+import dev.tune4j.io.OutputFolder;
 import dev.tune4j.io.SafetensorsWriter;
 import dev.tune4j.nn.Module;
 import dev.tune4j.nn.Transformer;
@@ -78,6 +80,7 @@ public final class PretrainedModel implements AutoCloseable {
         this.sourceFiles = List.copyOf(sourceFiles);
         this.resources = List.copyOf(resources);
         requireAllWeights();
+        WeightMapper.checkShapes(rules, family, weights, family.parameterShapes(config, hfConfig), hfConfig.source());
     }
 
     /** What the model was loaded from, as given (a folder, onnx:PATH, builtin:NAME). */
@@ -290,7 +293,7 @@ public final class PretrainedModel implements AutoCloseable {
                         + " (saving deletes and replaces weight files there); choose another folder");
             }
         }
-        if (Files.exists(target) && !Files.isDirectory(target)) throw new IllegalArgumentException(dir + " exists and is not a folder");
+        OutputFolder.requireWritable(dir, "output folder");
 
         SafetensorsWriter writer = new SafetensorsWriter(dtype);
         exportWeights().forEach(writer::add);
@@ -315,7 +318,7 @@ public final class PretrainedModel implements AutoCloseable {
             try {
                 Files.move(writeTo, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException | DirectoryNotEmptyException e) {
-                throw new IOException("cannot move the staged export " + writeTo + " to " + target + ": " + e.getMessage(), e);
+                throw new IOException("cannot move the staged export " + writeTo + " to " + target + ": " + IoErrors.describe(e), e);
             }
             List<Path> moved = new ArrayList<>();
             for (Path p : written) moved.add(target.resolve(p.getFileName()));

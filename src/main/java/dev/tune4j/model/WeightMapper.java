@@ -6,6 +6,8 @@ import dev.tune4j.tensor.Shape;
 import dev.tune4j.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -50,6 +52,7 @@ public final class WeightMapper {
                 Tensor part = parts.get(i);
                 Shape.check(part.sameShape(p.value()), "load " + src.describe(),
                         "tensor '" + original + "' does not fit parameter '" + rule.ours().get(i) + "'", part.shape(), p.value().shape());
+                requireFinite(part, original, src);
                 p.setValue(part);
                 loaded++;
             }
@@ -57,6 +60,77 @@ public final class WeightMapper {
         List<String> unexpected = new ArrayList<>();
         for (String n : src.names()) if (!used.contains(n) && !family.ignorable(n)) unexpected.add(n);
         return new LoadReport(loaded, unexpected);
+    }
+
+    /**
+     * Checks, from the stored shapes alone (no tensor data is read), that every tensor the rules
+     * load fits its parameter: {@code expected} holds each parameter's shape as the config.json
+     * implies it ({@link ModelFamily#parameterShapes}). So a checkpoint that contradicts its config
+     * is refused when it is opened, by every command alike, naming the tensor and both shapes.
+     */
+    public static void checkShapes(List<WeightRule> rules, ModelFamily family, TensorSource src, Map<String, int[]> expected, String configSource) {
+        Map<String, String> byCanonical = new HashMap<>();
+        for (String n : src.names()) byCanonical.putIfAbsent(family.canonicalName(n), n);
+        for (WeightRule rule : rules) {
+            String original = byCanonical.get(rule.hfName());
+            if (original == null) continue;    // reported as missing by the caller
+            int[] stored = src.get(original).shape();
+            List<int[]> parts = engineShapes(stored, rule, rule.ours().size(), src.describe() + ": tensor '" + original + "'");
+            for (int i = 0; i < parts.size(); i++) {
+                int[] want = expected.get(rule.ours().get(i));
+                if (want == null) throw new IllegalStateException("model has no parameter '" + rule.ours().get(i) + "' for tensor " + rule.hfName());
+                if (!Arrays.equals(want, parts.get(i))) {
+                    throw new IllegalArgumentException(src.describe() + ": tensor '" + original + "' has shape " + Shape.str(stored) + ", but "
+                            + configSource + " describes a model whose '" + rule.ours().get(i) + "' is " + Shape.str(want)
+                            + (parts.size() > 1 || rule.layout() != WeightRule.Layout.SAME ? " (" + rule.layout().name().toLowerCase() + " in the file)" : ""));
+                }
+            }
+        }
+    }
+
+    /** The shapes {@link #toEngine} turns a stored tensor of shape {@code stored} into, or an error naming {@code what}. */
+    static List<int[]> engineShapes(int[] stored, WeightRule rule, int n, String what) {
+        int rank = switch (rule.layout()) {
+            case SAME -> stored.length;
+            case TRANSPOSED, SPLIT_TRANSPOSED -> 2;
+            case SPLIT -> 1;
+        };
+        if (stored.length != rank) throw new IllegalArgumentException(what + " has shape " + Shape.str(stored) + ", expected rank " + rank);
+        int last = rank == 0 ? 1 : stored[rank - 1];
+        if ((rule.layout() == WeightRule.Layout.SPLIT || rule.layout() == WeightRule.Layout.SPLIT_TRANSPOSED) && last % n != 0) {
+            throw new IllegalArgumentException(what + " has shape " + Shape.str(stored) + ", which cannot split in " + n);
+        }
+        return switch (rule.layout()) {
+            case SAME -> List.of(stored.clone());
+            case TRANSPOSED -> List.<int[]>of(new int[] {stored[1], stored[0]});
+            case SPLIT_TRANSPOSED -> Collections.nCopies(n, new int[] {stored[1] / n, stored[0]});
+            case SPLIT -> Collections.nCopies(n, new int[] {stored[0] / n});
+        };
+    }
+
+    /** NaN or infinity in a stored weight means a corrupt checkpoint: refused here, once, not found later in every output. */
+    private static void requireFinite(Tensor t, String name, TensorSource src) {
+        long bad = firstNonFinite(t);
+        if (bad >= 0) {
+            throw new IllegalArgumentException(src.describe() + ": tensor '" + name + "' holds " + t.get(bad) + " at element " + bad + " of "
+                    + t.numel() + "; a checkpoint's weights must be finite (corrupt or diverged?)");
+        }
+    }
+
+    /** The index of the first NaN or infinite element, or -1. */
+    static long firstNonFinite(Tensor t) {
+        if (t.isHeap()) {
+            float[] d = t.data();
+            for (int i = 0; i < d.length; i++) if (!Float.isFinite(d[i])) return i;
+            return -1;
+        }
+        float[] chunk = new float[(int) Math.min(t.numel(), 1 << 16)];   // mapped F16/BF16/F32: read a piece at a time
+        for (long start = 0; start < t.numel(); start += chunk.length) {
+            int len = (int) Math.min(chunk.length, t.numel() - start);
+            t.storage().read(start, chunk, 0, len);
+            for (int i = 0; i < len; i++) if (!Float.isFinite(chunk[i])) return start + i;
+        }
+        return -1;
     }
 
     /** The model's weights under the checkpoint's names and layouts, ready to save. */
@@ -95,6 +169,7 @@ public final class WeightMapper {
             case SPLIT -> {
                 Tensor h = t.toHeap();
                 requireRank(h, 1, rule);
+                if (h.dim(0) % n != 0) throw new IllegalArgumentException("tensor " + rule.hfName() + " " + Shape.str(h.shape()) + " cannot split in " + n);
                 int len = h.dim(0) / n;
                 List<Tensor> parts = new ArrayList<>();
                 for (int part = 0; part < n; part++) {

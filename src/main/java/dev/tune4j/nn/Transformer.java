@@ -11,7 +11,9 @@ import dev.tune4j.autograd.ops.LinearOp;
 import dev.tune4j.kernel.RopeTable;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -50,6 +52,48 @@ public final class Transformer extends Module {
         this.lmHead = c.lmHead && !c.tieEmbeddings ? child("lm_head", new Linear(c.hidden, c.vocabSize, false, rng, c.initStd)) : null;
         this.lmHeadBias = c.lmHead && c.lmHeadBias ? param("lm_head_bias", dev.tune4j.tensor.Tensor.zeros(c.vocabSize)) : null;
         this.dropoutRng = DropoutStream.split(rng);
+    }
+
+    /**
+     * Every parameter a Transformer of this config has, name -> shape, without building one: a
+     * checkpoint is checked against its config.json before any memory is spent on it. Mirrors the
+     * constructor (TransformerShapesTest builds each kind of config and compares).
+     */
+    public static Map<String, int[]> parameterShapes(TransformerConfig c) {
+        c.validate();
+        Map<String, int[]> s = new LinkedHashMap<>();
+        s.put("embed.weight", new int[] {c.vocabSize, c.hidden});
+        if (c.positions == TransformerConfig.Positions.LEARNED) s.put("pos_embed.weight", new int[] {c.maxPositions, c.hidden});
+        if (c.typeVocabSize > 0) s.put("type_embed.weight", new int[] {c.typeVocabSize, c.hidden});
+        if (c.embeddingNorm) norm(s, "embed_norm", c);
+        int q = c.heads * c.headDim(), kv = c.kvHeads * c.headDim();
+        for (int i = 0; i < c.layers; i++) {
+            String p = "layers." + i + ".";
+            linear(s, p + "attn.q", c.hidden, q, c.qkvBias);
+            linear(s, p + "attn.k", c.hidden, kv, c.qkvBias);
+            linear(s, p + "attn.v", c.hidden, kv, c.qkvBias);
+            linear(s, p + "attn.o", q, c.hidden, c.attnOutBias);
+            norm(s, p + "norm1", c);
+            if (c.mlp == TransformerConfig.Mlp.SWIGLU) linear(s, p + "mlp.gate", c.hidden, c.intermediate, c.mlpBias);
+            linear(s, p + "mlp.up", c.hidden, c.intermediate, c.mlpBias);
+            linear(s, p + "mlp.down", c.intermediate, c.hidden, c.mlpBias);
+            norm(s, p + "norm2", c);
+        }
+        if (c.finalNorm) norm(s, "final_norm", c);
+        if (c.lmHead && !c.tieEmbeddings) linear(s, "lm_head", c.hidden, c.vocabSize, false);
+        if (c.lmHead && c.lmHeadBias) s.put("lm_head_bias", new int[] {c.vocabSize});
+        return s;
+    }
+
+    /** A {@link Linear}'s parameters: weight [out, in], bias [out]. */
+    public static void linear(Map<String, int[]> s, String name, int in, int out, boolean bias) {
+        s.put(name + ".weight", new int[] {out, in});
+        if (bias) s.put(name + ".bias", new int[] {out});
+    }
+
+    private static void norm(Map<String, int[]> s, String name, TransformerConfig c) {
+        s.put(name + ".weight", new int[] {c.hidden});
+        if (c.norm == Norm.Kind.LAYER_NORM) s.put(name + ".bias", new int[] {c.hidden});
     }
 
     /**

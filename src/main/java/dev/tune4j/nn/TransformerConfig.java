@@ -83,11 +83,17 @@ public final class TransformerConfig {
     }
 
     public TransformerConfig validate() {
-        require(vocabSize > 0 && hidden > 0 && layers >= 0 && heads > 0 && kvHeads > 0, "sizes must be positive");
+        require(vocabSize > 0 && hidden > 0 && layers >= 0 && heads > 0 && kvHeads > 0, "sizes must be positive (vocabSize " + vocabSize
+                + ", hidden " + hidden + ", layers " + layers + ", heads " + heads + ", kvHeads " + kvHeads + ")");
         require(heads % kvHeads == 0, "heads (" + heads + ") must be a multiple of kvHeads (" + kvHeads + ")");
         require(headDim > 0 || hidden % heads == 0, "hidden (" + hidden + ") must be divisible by heads (" + heads + ")");
+        require(headDim() > 0 && (long) Math.max(heads, kvHeads) * headDim() <= Integer.MAX_VALUE,
+                "heads (" + heads + ") x head dimension (" + headDim() + ") must be a positive int");
+        require(intermediate > 0 && maxPositions > 0, "intermediate size (" + intermediate + ") and positions (" + maxPositions + ") must be positive");
+        require(typeVocabSize >= 0, "token types must be >= 0, got " + typeVocabSize);
         require(positions != Positions.ROPE || headDim() % 2 == 0, "RoPE needs an even head dimension");
-        require(dropout >= 0 && dropout < 1, "dropout must be in [0, 1)");
+        require(dropout >= 0 && dropout < 1, "dropout must be in [0, 1), got " + dropout);
+        require(normEps > 0 && Float.isFinite(normEps), "the norm epsilon must be a positive number, got " + normEps);
         require(slidingWindow >= 0, "slidingWindow must be >= 0");
         return this;
     }

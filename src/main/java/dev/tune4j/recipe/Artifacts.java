@@ -1,5 +1,6 @@
 package dev.tune4j.recipe;
 
+import dev.tune4j.io.IoErrors;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tune4j.data.clean.Cleaner;
 import dev.tune4j.io.peft.PeftAdapter;
@@ -117,7 +118,7 @@ final class Artifacts {
         try {
             base.save(dir, DType.F32, 5L << 30);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot save the model to " + dir + ": " + RunFolder.reason(e), e);
+            throw new UncheckedIOException("cannot save the model to " + dir + ": " + IoErrors.describe(e), e);
         }
         folder.writeJson(RunFolder.RUN, meta(r, model, cleaning, "model"));
         return dir;
@@ -131,7 +132,7 @@ final class Artifacts {
             Files.writeString(dir.resolve(TUNE4J_META), Json.pretty(meta) + "\n");
             folder.writeJson(RunFolder.RUN, meta);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot save the adapter to " + dir + ": " + RunFolder.reason(e), e);
+            throw new UncheckedIOException("cannot save the adapter to " + dir + ": " + IoErrors.describe(e), e);
         }
         return dir;
     }
@@ -172,7 +173,7 @@ final class Artifacts {
             }
             return classifier(base, null);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot load " + dir + ": " + RunFolder.reason(e), e);
+            throw new UncheckedIOException("cannot load " + dir + ": " + IoErrors.describe(e), e);
         }
     }
 
@@ -183,7 +184,7 @@ final class Artifacts {
             JsonNode meta = readMeta(m);
             if (meta.has("labels")) base.classifier(spec(meta));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + m + ": " + RunFolder.reason(e), e);
+            throw new UncheckedIOException("cannot read " + m + ": " + IoErrors.describe(e), e);
         }
     }
 
@@ -194,7 +195,7 @@ final class Artifacts {
             if (meta != null) model = base.classifier(spec(meta));
             else model = base.classifier(); // the base must already be a classifier: nothing says what the labels are
             PeftAdapter.load(adapter, base);
-            return new TextClassifier(base, model, maxLength(meta), cleaning(meta), batchSize(meta));
+            return new TextClassifier(base, model, maxLength(meta, base), cleaning(meta), batchSize(meta));
         } catch (RuntimeException | IOException e) {
             base.close();
             throw e;
@@ -203,7 +204,7 @@ final class Artifacts {
 
     private static TextClassifier classifier(PretrainedModel m, JsonNode meta) {
         try {
-            return new TextClassifier(m, m.classifier(), maxLength(meta), cleaning(meta), batchSize(meta));
+            return new TextClassifier(m, m.classifier(), maxLength(meta, m), cleaning(meta), batchSize(meta));
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -218,8 +219,10 @@ final class Artifacts {
         return pooling.equals("mean") ? s.withPooling(SequenceClassifier.Pooling.MEAN) : s;
     }
 
-    private static int maxLength(JsonNode meta) {
-        return meta == null ? 512 : meta.path("max_length").asInt(512);
+    /** The run's length; without a run, 512 tokens or the model's positions if it has fewer (longer texts are cut). */
+    private static int maxLength(JsonNode meta, PretrainedModel m) {
+        int fallback = Math.min(512, m.config().maxPositions);
+        return meta == null ? fallback : meta.path("max_length").asInt(fallback);
     }
 
     private static int batchSize(JsonNode meta) {

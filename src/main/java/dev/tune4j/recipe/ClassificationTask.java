@@ -1,5 +1,6 @@
 package dev.tune4j.recipe;
 
+import dev.tune4j.io.IoErrors;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tune4j.data.Example;
 import dev.tune4j.data.Schema;
@@ -103,7 +104,7 @@ final class ClassificationTask {
         try {
             return ModelLoader.load(spec);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read model " + spec + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read model " + spec + ": " + IoErrors.describe(e), e);
         }
     }
 

@@ -95,10 +95,15 @@ public final class FineTune {
         Path out = Path.of(r.output());
         if (options.resume() && options.overwrite()) throw new IllegalArgumentException("--resume continues a run folder, --overwrite empties it: give one of them");
         try (RunFolder folder = options.resume() ? RunFolder.existing(out) : RunFolder.create(out, options.overwrite())) {
-            if (!options.resume()) folder.writeText(RunFolder.CONFIG, resolved.yaml()); // a resume rewrites it once its checks pass
-            Run run = r.task().equals("causal_lm") ? CausalLmTask.run(resolved, folder, options) : ClassificationTask.run(resolved, folder, options);
-            RunReport.write(folder.dir());
-            return run;
+            try {
+                if (!options.resume()) folder.writeText(RunFolder.CONFIG, resolved.yaml()); // a resume rewrites it once its checks pass
+                Run run = r.task().equals("causal_lm") ? CausalLmTask.run(resolved, folder, options) : ClassificationTask.run(resolved, folder, options);
+                RunReport.write(folder.dir());
+                return run;
+            } catch (RuntimeException e) {
+                if (!options.resume()) folder.discardIfUnused();
+                throw e;
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tune4j.recipe;
 
+import dev.tune4j.io.IoErrors;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tune4j.report.Json;
 
@@ -27,6 +28,7 @@ public record LabelledRows(List<String> texts, List<String> labels, List<Object>
     public static LabelledRows read(Path file, String textField, String labelField) {
         List<String> texts = new ArrayList<>(), labels = labelField == null ? null : new ArrayList<>();
         List<Object> ids = new ArrayList<>();
+        if (Files.isDirectory(file)) throw new IllegalArgumentException(file + " is a folder, not a file of JSON lines");
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String line;
             int n = 0;
@@ -50,7 +52,7 @@ public record LabelledRows(List<String> texts, List<String> labels, List<Object>
         } catch (java.nio.charset.MalformedInputException e) {
             throw new IllegalArgumentException(file + " is not UTF-8 text");
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + RunFolder.reason(e));
+            throw new IllegalArgumentException("cannot read " + file + ": " + IoErrors.describe(e));
         }
         if (texts.isEmpty()) throw new IllegalArgumentException(file + " holds no rows");
         return new LabelledRows(texts, labels, ids);

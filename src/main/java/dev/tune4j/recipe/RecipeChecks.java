@@ -42,10 +42,10 @@ final class RecipeChecks {
         Recipe.Optimizer o = r.optimizer();
         oneOf(src, "optimizer.name", o.name(), List.of("adamw", "sgd"));
         require(o.lr() > 0 && o.lr() < 10, src, "'optimizer.lr' must be in (0, 10), got " + o.lr());
-        require(o.weightDecay() >= 0, src, "'optimizer.weight_decay' must be >= 0, got " + o.weightDecay());
+        require(o.weightDecay() >= 0 && Double.isFinite(o.weightDecay()), src, "'optimizer.weight_decay' must be a finite number >= 0, got " + o.weightDecay());
         require(o.betas().size() == 2 && o.betas().stream().allMatch(b -> b >= 0 && b < 1), src,
                 "'optimizer.betas' must be two numbers in [0, 1), got " + o.betas());
-        require(o.eps() > 0, src, "'optimizer.eps' must be positive, got " + o.eps());
+        require(o.eps() > 0 && Double.isFinite(o.eps()), src, "'optimizer.eps' must be a finite positive number, got " + o.eps());
         require(o.momentum() >= 0 && o.momentum() < 1, src, "'optimizer.momentum' must be in [0, 1), got " + o.momentum());
 
         oneOf(src, "schedule.name", r.schedule().name(), List.of("constant", "constant_with_warmup", "linear", "cosine"));
@@ -59,13 +59,13 @@ final class RecipeChecks {
         range(src, "train.batch_size", tr.batchSize(), 1, 65_536);
         range(src, "train.grad_accumulation", tr.gradAccumulation(), 1, 65_536);
         oneOf(src, "train.init", tr.init(), List.of("pretrained", "random"));
-        require(tr.clipNorm() >= 0, src, "'train.clip_norm' must be >= 0, got " + tr.clipNorm());
+        require(tr.clipNorm() >= 0 && Double.isFinite(tr.clipNorm()), src, "'train.clip_norm' must be a finite number >= 0 (0: no clipping), got " + tr.clipNorm());
 
         Recipe.Eval e = r.eval();
         range(src, "eval.every", e.every(), 0, Integer.MAX_VALUE);
         range(src, "eval.early_stopping_patience", e.earlyStoppingPatience(), 0, Integer.MAX_VALUE);
         range(src, "eval.batch_size", e.batchSize(), 1, 65_536);
-        require(e.minDelta() >= 0, src, "'eval.min_delta' must be >= 0, got " + e.minDelta());
+        require(e.minDelta() >= 0 && Double.isFinite(e.minDelta()), src, "'eval.min_delta' must be a finite number >= 0, got " + e.minDelta());
         List<String> metrics = r.task().equals("classification") ? List.of("loss", "accuracy", "macro_f1") : List.of("loss", "perplexity");
         oneOf(src, "eval.metric", r.evalMetric(), metrics);
         range(src, "checkpoint.every", r.checkpoint().every(), 0, Integer.MAX_VALUE);

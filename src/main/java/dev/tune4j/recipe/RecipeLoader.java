@@ -1,17 +1,23 @@
 package dev.tune4j.recipe;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import dev.tune4j.io.IoErrors;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -57,9 +63,15 @@ public final class RecipeLoader {
             user = YAML.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("recipe " + file + " does not exist");
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("recipe " + file + " is not UTF-8 text");
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+            String msg = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines().findFirst().orElse("");
+            throw new IllegalArgumentException("recipe " + file + " is not valid YAML" + where + ": " + msg);
         } catch (IOException e) {
-            String msg = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
-            throw new IllegalArgumentException("recipe " + file + " is not valid YAML: " + msg);
+            throw new IllegalArgumentException("cannot read recipe " + file + ": " + IoErrors.describe(e));
         }
         if (user == null || user.isMissingNode() || user.isNull()) user = YAML.createObjectNode();
         if (!user.isObject()) throw new IllegalArgumentException("recipe " + file + " must be a mapping of keys (model:, task:, data:, ...)");
@@ -75,11 +87,39 @@ public final class RecipeLoader {
         Recipe r;
         try {
             r = YAML.treeToValue(merged, Recipe.class);
+        } catch (JsonMappingException e) {
+            throw new IllegalArgumentException(source + ": " + wrongType(merged, e));
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new IllegalArgumentException(source + ": " + e.getOriginalMessage());
         }
         RecipeChecks.check(r, source);
         return new Resolved(r, merged);
+    }
+
+    /** A value the typed recipe cannot take (a list where a string belongs, a number too large for its field), by its key. */
+    private static String wrongType(ObjectNode tree, JsonMappingException e) {
+        StringBuilder key = new StringBuilder();
+        JsonNode v = tree;
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                key.append(key.isEmpty() ? "" : ".").append(ref.getFieldName());
+                v = v.path(ref.getFieldName());
+            } else {
+                key.append('[').append(ref.getIndex()).append(']');
+                v = v.path(ref.getIndex());
+            }
+        }
+        Class<?> want = e instanceof MismatchedInputException m ? m.getTargetType() : null;
+        String expected = want == null ? "a value of the default's type"
+                : want == String.class ? "a string"
+                : java.util.Collection.class.isAssignableFrom(want) ? "a list"
+                : want == int.class || want == Integer.class ? "a whole number below 2^31"
+                : want == long.class || want == Long.class ? "a whole number"
+                : want == double.class || want == Double.class ? "a number"
+                : want == boolean.class || want == Boolean.class ? "true or false"
+                : "a " + want.getSimpleName().toLowerCase();
+        if (want == null && v.isIntegralNumber()) expected = "a whole number below 2^31";
+        return "'" + key + "' must be " + expected + ", got " + describe(v);
     }
 
     /** {@code key.path=value}, the value read as YAML (so numbers, booleans and lists keep their type). */

@@ -183,7 +183,7 @@ final class RunCheckpoints {
             }
             return size + ":" + HexFormat.of().formatHex(md.digest());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read model file " + file + ": " + RunFolder.reason(e), e);
+            throw new UncheckedIOException("cannot read model file " + file + ": " + dev.tune4j.io.IoErrors.describe(e), e);
         }
     }
 

@@ -102,9 +102,7 @@ public record RunData(List<Example> train, List<Example> validation, List<Exampl
         PrepareResult res = DataPipeline.run(cfg);
         if (out != null) PreparedWriter.write(res, cfg);
         if (res.kept.isEmpty()) {
-            String why = res.rejects.isEmpty() ? "" : ": " + res.rejects.size() + " rejected, the first at " + res.rejects.getFirst().origin()
-                    + " (" + res.rejects.getFirst().reason() + (res.rejects.getFirst().detail() == null ? "" : ": " + res.rejects.getFirst().detail()) + ")";
-            throw new IllegalArgumentException(inputs.getFirst() + " holds no usable rows" + why
+            throw new IllegalArgumentException(inputs.getFirst() + " holds no usable rows: " + res.noRowsReason()
                     + (mapFields ? "; the recipe reads the text from '" + r.data().textField() + "'"
                     + (schema == Schema.CLASSIFICATION ? " and the label from '" + r.data().labelField() + "'" : "") : ""));
         }

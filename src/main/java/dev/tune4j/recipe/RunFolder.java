@@ -1,5 +1,7 @@
 package dev.tune4j.recipe;
 
+import dev.tune4j.io.IoErrors;
+import dev.tune4j.io.OutputFolder;
 import dev.tune4j.report.Json;
 
 import java.io.BufferedWriter;
@@ -27,17 +29,21 @@ public final class RunFolder implements AutoCloseable {
     public static final String CONFIG = "config.yaml", RUN = "run.json", METRICS = "metrics.jsonl", RESULTS = "results.json";
 
     private final Path dir;
+    /** The folder did not exist, or was empty, before this run. */
+    private final boolean created;
     private BufferedWriter metrics;
 
-    private RunFolder(Path dir) {
+    private RunFolder(Path dir, boolean created) {
         this.dir = dir;
+        this.created = created;
     }
 
     /** Creates the folder; an existing non-empty one is refused unless {@code overwrite}, which empties it first. */
     public static RunFolder create(Path dir, boolean overwrite) {
+        OutputFolder.requireWritable(dir, "output");
         try {
-            if (Files.exists(dir) && !Files.isDirectory(dir)) throw new IllegalArgumentException("output " + dir + " exists and is not a folder");
-            if (Files.isDirectory(dir) && !isEmpty(dir)) {
+            boolean created = !Files.exists(dir) || isEmpty(dir);
+            if (!created) {
                 if (!overwrite) {
                     throw new IllegalArgumentException("output folder " + dir + " already exists and is not empty; choose another 'output' or pass --overwrite");
                 }
@@ -47,10 +53,23 @@ public final class RunFolder implements AutoCloseable {
                 deleteContents(dir);
             }
             Files.createDirectories(dir);
-            if (!Files.isWritable(dir)) throw new IllegalArgumentException("output folder " + dir + " is not writable");
-            return new RunFolder(dir);
+            return new RunFolder(dir, created);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot create output folder " + dir + ": " + reason(e));
+            throw new IllegalArgumentException("cannot create output folder " + dir + ": " + IoErrors.describe(e));
+        }
+    }
+
+    /**
+     * Removes the folder if this run created it and logged nothing to it yet: a run that fails on
+     * its input, before its first evaluation, leaves nothing behind.
+     */
+    public void discardIfUnused() {
+        if (!created || metrics != null) return;
+        try {
+            deleteContents(dir);
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // what is left is a half-written run folder, which the next run with this output refuses or overwrites
         }
     }
 
@@ -59,7 +78,7 @@ public final class RunFolder implements AutoCloseable {
         if (!Files.isDirectory(dir)) throw new IllegalArgumentException("run folder " + dir + " does not exist; nothing to resume");
         if (!Files.exists(dir.resolve(CONFIG))) throw new IllegalArgumentException(dir + " is not a tune4j run folder (no " + CONFIG + "); nothing to resume");
         if (!Files.isWritable(dir)) throw new IllegalArgumentException("run folder " + dir + " is not writable");
-        return new RunFolder(dir);
+        return new RunFolder(dir, false);
     }
 
     public Path dir() {
@@ -80,7 +99,7 @@ public final class RunFolder implements AutoCloseable {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + target + ": " + reason(e), e);
+            throw new UncheckedIOException("cannot write " + target + ": " + IoErrors.describe(e), e);
         }
     }
 
@@ -98,7 +117,7 @@ public final class RunFolder implements AutoCloseable {
             metrics.write('\n');
             metrics.flush();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + dir.resolve(METRICS) + ": " + reason(e), e);
+            throw new UncheckedIOException("cannot write " + dir.resolve(METRICS) + ": " + IoErrors.describe(e), e);
         }
     }
 
@@ -109,7 +128,7 @@ public final class RunFolder implements AutoCloseable {
             Path f = dir.resolve(METRICS);
             return Files.exists(f) ? Files.size(f) : 0;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + dir.resolve(METRICS) + ": " + reason(e), e);
+            throw new UncheckedIOException("cannot read " + dir.resolve(METRICS) + ": " + IoErrors.describe(e), e);
         }
     }
 
@@ -126,7 +145,7 @@ public final class RunFolder implements AutoCloseable {
                 if (ch.size() > bytes) ch.truncate(bytes);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot truncate " + f + ": " + reason(e), e);
+            throw new UncheckedIOException("cannot truncate " + f + ": " + IoErrors.describe(e), e);
         }
     }
 
@@ -137,11 +156,6 @@ public final class RunFolder implements AutoCloseable {
         } catch (IOException ignored) {
             // nothing left to save: every line was flushed when it was written
         }
-    }
-
-    static String reason(IOException e) {
-        String m = e.getMessage();
-        return e.getClass().getSimpleName().replace("Exception", "") + (m == null ? "" : " (" + m + ")");
     }
 
     private static boolean isEmpty(Path dir) throws IOException {

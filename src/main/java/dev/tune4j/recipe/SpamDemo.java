@@ -1,5 +1,6 @@
 package dev.tune4j.recipe;
 
+import dev.tune4j.io.IoErrors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -24,7 +25,7 @@ public final class SpamDemo {
         try {
             data = Files.createTempFile("tune4j-demo-mails-", ".jsonl.gz");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary file for the demo's data: " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot create a temporary file for the demo's data: " + IoErrors.describe(e), e);
         }
         data.toFile().deleteOnExit();
         extract(data);
@@ -55,7 +56,7 @@ public final class SpamDemo {
             Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
             return target;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the demo's data to " + target + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write the demo's data to " + target + ": " + IoErrors.describe(e), e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tune4j.recipe;
 
+import dev.tune4j.io.IoErrors;
 import dev.tune4j.data.DataPipeline;
 import dev.tune4j.data.Example;
 import dev.tune4j.data.PrepareConfig;
@@ -48,6 +49,11 @@ public final class Study {
      */
     public static List<Map<String, Object>> run(String model, Path data, int trainRows, int validationRows, int heldOut, int maxLength, int epochs,
                                                 List<String> arms, Path out, long seed, Consumer<Map<String, Object>> onResult) {
+        for (String arm : arms) {     // every arm known before the first one spends minutes training
+            if (!arm.equals("ngram") && VARIANTS.stream().noneMatch(x -> x.name().equals(arm))) {
+                throw new IllegalArgumentException("unknown study arm '" + arm + "' (expected head, lora, partial, full, scratch, ngram)");
+            }
+        }
         Path split = out.resolve("split");
         drawSplit(data, trainRows, validationRows, heldOut, split, seed);
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -58,8 +64,7 @@ public final class Study {
                 onResult.accept(row);
                 continue;
             }
-            Variant v = VARIANTS.stream().filter(x -> x.name().equals(arm)).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("unknown study arm '" + arm + "' (expected head, lora, partial, full, scratch, ngram)"));
+            Variant v = VARIANTS.stream().filter(x -> x.name().equals(arm)).findFirst().orElseThrow();
             RecipeLoader.Builder b = Recipe.builder()
                     .set("model", model).set("task", "classification")
                     .set("data.train", split.resolve("train.jsonl").toString())
@@ -128,8 +133,9 @@ public final class Study {
         cfg.checkLeakage = false;
         PrepareResult res = DataPipeline.run(cfg);
         List<Example> all = new ArrayList<>(res.kept);
-        if (all.size() < trainRows + validationRows + heldOut) {
-            throw new IllegalArgumentException(data + ": " + all.size() + " rows after cleaning, fewer than the " + (trainRows + validationRows + heldOut) + " asked for");
+        long wanted = (long) trainRows + validationRows + heldOut;
+        if (all.size() < wanted) {
+            throw new IllegalArgumentException(data + ": " + all.size() + " rows after cleaning, fewer than the " + wanted + " asked for");
         }
         Collections.shuffle(all, new java.util.Random(new SplittableRandom(seed).nextLong()));
         try {
@@ -138,7 +144,7 @@ public final class Study {
             write(dir.resolve("validation.jsonl"), all.subList(trainRows, trainRows + validationRows));
             write(dir.resolve("heldout.jsonl"), all.subList(trainRows + validationRows, trainRows + validationRows + heldOut));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the study's split to " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write the study's split to " + dir + ": " + IoErrors.describe(e), e);
         }
     }
 

@@ -39,6 +39,8 @@ public final class HfTokenizer implements Tokenizer {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Far above any real vocabulary (the largest are about 256k), far below what a table of ids could hold. */
+    private static final int MAX_VOCAB = 1 << 24;
     private static final List<String> ROLES = List.of("pad", "bos", "eos", "unk", "cls", "sep", "mask");
     /** Well-known spellings, tried last, for tokenizers shipped without a config. */
     private static final Map<String, List<String>> USUAL_NAMES = Map.of(
@@ -68,7 +70,9 @@ public final class HfTokenizer implements Tokenizer {
         if (root == null || !root.isObject() || !root.has("model")) {
             throw new IllegalArgumentException(source + ": not a tokenizer.json (no 'model' section)");
         }
+        requireSafeTemplate(root.path("post_processor"));
         this.tokenToId = vocabulary(root);
+        requireUnknownToken(root.path("model"));
         int size = 0;
         for (int id : tokenToId.values()) size = Math.max(size, id + 1);
         this.idToToken = new String[size];
@@ -238,14 +242,25 @@ public final class HfTokenizer implements Tokenizer {
         Map<String, Integer> ids = new HashMap<>();
         JsonNode vocab = root.path("model").path("vocab");
         if (vocab.isObject()) {
-            for (Map.Entry<String, JsonNode> e : vocab.properties()) ids.put(e.getKey(), e.getValue().asInt());
+            for (Map.Entry<String, JsonNode> e : vocab.properties()) ids.put(e.getKey(), tokenId(e.getValue(), "model.vocab '" + e.getKey() + "'"));
         } else if (vocab.isArray()) {
             for (int i = 0; i < vocab.size(); i++) ids.put(vocab.get(i).path(0).asText(), i);
         } else {
             throw new IllegalArgumentException(source + ": model has no vocab");
         }
-        for (JsonNode t : root.path("added_tokens")) ids.put(t.path("content").asText(), t.path("id").asInt());
+        JsonNode added = root.path("added_tokens");
+        if (!added.isMissingNode() && !added.isNull() && !added.isArray()) throw new IllegalArgumentException(source + ": added_tokens must be a list");
+        for (JsonNode t : added) ids.put(t.path("content").asText(), tokenId(t.path("id"), "added token '" + t.path("content").asText() + "'"));
+        if (ids.isEmpty()) throw new IllegalArgumentException(source + ": the vocabulary is empty");
         return ids;
+    }
+
+    /** Ids index the tables built from them: a negative or absurd one is a broken file, not a vocabulary. */
+    private int tokenId(JsonNode id, String what) {
+        if (!id.canConvertToInt() || !id.isIntegralNumber() || id.asInt() < 0 || id.asInt() >= MAX_VOCAB) {
+            throw new IllegalArgumentException(source + ": " + what + " has id " + id + ", not a whole number in [0, " + MAX_VOCAB + ")");
+        }
+        return id.asInt();
     }
 
     private int defaultMaxLength(JsonNode root, JsonNode config) {
@@ -296,6 +311,60 @@ public final class HfTokenizer implements Tokenizer {
         if (unk != null && tokenToId.containsKey(unk)) found.putIfAbsent("unk", tokenToId.get(unk));
         else if (model.path("unk_id").canConvertToInt()) found.putIfAbsent("unk", model.path("unk_id").asInt());
         postProcessor(root.path("post_processor"), found);
+    }
+
+    /**
+     * Word-level and WordPiece vocabularies map every word they lack to their unknown token; the
+     * native library aborts the process (a Rust panic) when that token is not in the vocabulary, so
+     * such a file is refused here. (Byte-level BPE needs none: every byte is in its vocabulary.)
+     */
+    private void requireUnknownToken(JsonNode model) {
+        String type = model.path("type").asText();
+        JsonNode unk = model.get("unk_token");
+        boolean needed = type.equals("WordLevel") || type.equals("WordPiece");
+        if (unk == null || unk.isNull()) {
+            if (needed) throw new IllegalArgumentException(source + ": a " + type + " model needs an unk_token");
+            return;
+        }
+        JsonNode vocab = model.path("vocab");
+        boolean known = unk.isTextual() && (vocab.isObject() ? vocab.has(unk.asText()) : tokenToId.containsKey(unk.asText()));
+        if (!known) throw new IllegalArgumentException(source + ": model.unk_token " + unk + " is not in the model's vocab");
+    }
+
+    /**
+     * The native library trusts a TemplateProcessing post-processor: a template piece naming a
+     * special token that its special_tokens lack aborts the whole process (a Rust panic) on the first
+     * encode. Such a file is refused here instead, naming what is missing.
+     */
+    private void requireSafeTemplate(JsonNode pp) {
+        if (pp.path("type").asText().equals("Sequence")) {
+            for (JsonNode p : pp.path("processors")) requireSafeTemplate(p);
+            return;
+        }
+        if (!pp.path("type").asText().equals("TemplateProcessing")) return;
+        JsonNode specials = pp.path("special_tokens");
+        if (!specials.isObject()) throw new IllegalArgumentException(source + ": post_processor TemplateProcessing has no special_tokens object");
+        for (var e : specials.properties()) {
+            JsonNode ids = e.getValue().path("ids"), tokens = e.getValue().path("tokens");
+            boolean intIds = ids.isArray() && !ids.isEmpty();
+            for (JsonNode id : ids) intIds &= id.canConvertToInt() && id.asInt() >= 0;
+            if (!intIds || !tokens.isArray() || tokens.size() != ids.size()) {
+                throw new IllegalArgumentException(source + ": post_processor special token '" + e.getKey() + "' needs 'ids' (non-negative integers) and as many 'tokens'");
+            }
+        }
+        for (String template : List.of("single", "pair")) {
+            JsonNode pieces = pp.path(template);
+            if (!pieces.isArray()) throw new IllegalArgumentException(source + ": post_processor TemplateProcessing has no '" + template + "' template");
+            for (JsonNode piece : pieces) {
+                JsonNode special = piece.path("SpecialToken"), sequence = piece.path("Sequence");
+                boolean ok = special.isObject() ? special.path("id").isTextual() && specials.has(special.path("id").asText()) && special.path("type_id").canConvertToInt()
+                        : sequence.isObject() && List.of("A", "B").contains(sequence.path("id").asText()) && sequence.path("type_id").canConvertToInt();
+                if (!ok) {
+                    throw new IllegalArgumentException(source + ": post_processor '" + template + "' template piece " + piece
+                            + " is neither a Sequence A/B nor a SpecialToken listed in special_tokens");
+                }
+            }
+        }
     }
 
     /** The ids the post-processor puts around a single sequence: BERT/RoBERTa cls and sep, template tokens. */

@@ -11,8 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DataPrepareCommandTest {
@@ -86,5 +88,75 @@ class DataPrepareCommandTest {
         Object[] missing = run("data", "prepare", "-i", dir.resolve("absent.jsonl").toString(), "-o", dir.resolve("out").toString());
         assertEquals(1, missing[0]);
         assertTrue(((String) missing[2]).contains("input not found"), (String) missing[2]);
+    }
+
+    @Test
+    void inputWithoutAUsableRowIsAnErrorAndWritesNothing(@TempDir Path dir) throws Exception {
+        Map<String, byte[]> inputs = new java.util.LinkedHashMap<>();
+        inputs.put("empty.jsonl", new byte[0]);
+        inputs.put("notes.parquet", "plain text, not Parquet".getBytes(StandardCharsets.UTF_8));
+        inputs.put("random.jsonl", new byte[] {(byte) 0x9f, 0x12, (byte) 0xfe, '\n', 0x7f, (byte) 0xc3});
+        byte[] gz = gzip("{\"text\": \"a row that will not survive\"}\n".repeat(50));
+        inputs.put("cut.jsonl.gz", java.util.Arrays.copyOf(gz, gz.length / 2));
+        Files.createDirectories(dir.resolve("emptydir"));
+        for (String name : List.of("empty.jsonl", "notes.parquet", "random.jsonl", "cut.jsonl.gz", "emptydir")) {
+            Path in = inputs.containsKey(name) ? Files.write(dir.resolve(name), inputs.get(name)) : dir.resolve(name);
+            Object[] r = run("data", "prepare", "-i", in.toString(), "-o", dir.resolve("out").toString());
+            String err = (String) r[2];
+            assertEquals(1, r[0], name + ": " + err);
+            assertTrue(err.startsWith("tune4j: no usable rows: ") && err.strip().lines().count() == 1, name + ": " + err);
+            assertFalse(err.contains("SELECT") || err.contains("LINE 1"), "no SQL in the message: " + err);
+            assertFalse(Files.exists(dir.resolve("out")), name + ": nothing written");
+        }
+    }
+
+    @Test
+    void anOutputFolderInsideTheInputIsNeverReadBack(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("rows.jsonl"), "{\"text\": \"the first row of text\"}\n{\"text\": \"another row entirely\"}\n");
+        for (int run = 0; run < 2; run++) {
+            Object[] r = run("data", "prepare", "-i", dir.toString(), "-o", dir.resolve("out").toString(), "--split", "1/0/0", "--json");
+            assertEquals(0, r[0], (String) r[2]);
+            assertEquals(2, Json.MAPPER.readTree((String) r[1]).get("rows_in").asInt(), "run " + run + " reads the input only");
+        }
+        Object[] into = run("data", "prepare", "-i", dir.toString(), "-o", dir.toString());
+        assertEquals(1, into[0]);
+        assertTrue(((String) into[2]).contains("is the input"), (String) into[2]);
+        Object[] over = run("data", "prepare", "-i", dir.resolve("rows.jsonl").toString(), "-o", dir.toString());
+        assertEquals(1, over[0]);
+        assertTrue(((String) over[2]).contains("holds the input"), (String) over[2]);
+    }
+
+    @Test
+    void numbersAsTextAndMixedLabelTypesAreWarnedAbout(@TempDir Path dir) throws Exception {
+        Path in = dir.resolve("mixed.jsonl");
+        Files.writeString(in, "{\"text\": 12345, \"label\": 1}\n{\"text\": \"words at last\", \"label\": \"1\"}\n{\"text\": true, \"label\": \"spam\"}\n");
+        Object[] r = run("data", "prepare", "-i", in.toString(), "-o", dir.resolve("out").toString(), "--split", "1/0/0");
+        assertEquals(0, r[0], (String) r[2]);
+        String err = (String) r[2];
+        assertTrue(err.contains("tune4j: warning: field 'text' holds a number or boolean instead of text in 2 rows (e.g. " + in + ":1)"), err);
+        assertTrue(err.contains("tune4j: warning: labels mix types: 1 rows have a number or boolean label"), err);
+        JsonNode report = Json.MAPPER.readTree(dir.resolve("out/data-report.json").toFile());
+        assertEquals(2, report.get("warnings").size(), report.get("warnings").toString());
+    }
+
+    @Test
+    void deduplicationOptionsAreBoundedAndZeroIsNotAuto(@TempDir Path dir) throws Exception {
+        Path in = Files.writeString(dir.resolve("t.txt"), "x\n");
+        for (List<String> bad : List.of(List.of("--minhash-perm", "100000000"), List.of("--minhash-perm", "0"), List.of("--lsh-bands", "0"),
+                List.of("--lsh-bands", "129"), List.of("--shingle", "word:0"), List.of("--min-chars", "-1"))) {
+            List<String> args = new java.util.ArrayList<>(List.of("data", "prepare", "-i", in.toString(), "-o", dir.resolve("out").toString()));
+            args.addAll(bad);
+            Object[] r = run(args.toArray(new String[0]));
+            assertEquals(1, r[0], bad.toString());
+            assertTrue(((String) r[2]).startsWith("tune4j: " + bad.getFirst()), bad + ": " + r[2]);
+        }
+    }
+
+    private static byte[] gzip(String text) throws Exception {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream z = new java.util.zip.GZIPOutputStream(bytes)) {
+            z.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
     }
 }

@@ -206,4 +206,58 @@ class ModelLoaderTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(folder.toString()));
         assertTrue(e.getMessage().contains("pytorch_model.bin") && e.getMessage().contains("safetensors"), e.getMessage());
     }
+
+    @Test
+    void configIntegersNameTheFileTheKeyAndTheValue() throws Exception {
+        Path folder = dir.resolve("tiny");
+        writeTinyBert(folder, DType.F32);
+        Map<String, String> cases = Map.of(
+                "\"hidden_size\": 8", "\"hidden_size\": \"abc\"",
+                "\"num_hidden_layers\": 2", "\"num_hidden_layers\": -3",
+                "\"vocab_size\": 30", "\"vocab_size\": 0",
+                "\"num_attention_heads\": 2", "\"num_attention_heads\": 0",
+                "\"intermediate_size\": 16", "\"intermediate_size\": 16.5");
+        for (var c : cases.entrySet()) {
+            Files.writeString(folder.resolve("config.json"), TINY_BERT.replace(c.getKey(), c.getValue()));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.open(folder.toString(), ModelLoader.Options.DEFAULT));
+            String key = c.getKey().substring(1, c.getKey().indexOf('"', 1)), value = c.getValue().substring(c.getValue().indexOf(": ") + 2);
+            assertEquals(folder.resolve("config.json") + ": '" + key + "' must be a positive whole number, got " + value, e.getMessage());
+        }
+    }
+
+    @Test
+    void aConfigThatContradictsTheTensorsIsRefusedWhenOpened() throws Exception {
+        Path folder = dir.resolve("tiny");
+        writeTinyBert(folder, DType.F32);
+        Files.writeString(folder.resolve("config.json"), TINY_BERT.replace("\"hidden_size\": 8", "\"hidden_size\": 16"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.open(folder.toString(), ModelLoader.Options.DEFAULT));
+        assertTrue(e.getMessage().contains("tensor 'embeddings.word_embeddings.weight' has shape [30, 8]")
+                && e.getMessage().contains("'embed.weight' is [30, 16]"), "open (what inspect does) checks every shape: " + e.getMessage());
+    }
+
+    @Test
+    void aTensorOfTheWrongRankIsRefusedWhenOpened() throws Exception {
+        Path folder = dir.resolve("tiny");
+        Map<String, Tensor> weights = writeTinyBert(folder, DType.F32);
+        SafetensorsWriter w = new SafetensorsWriter(DType.F32);
+        weights.forEach((name, t) -> w.add(name, name.equals("encoder.layer.0.output.LayerNorm.bias") ? t.reshape(1, t.dim(0)) : t));
+        w.write(folder.resolve("model.safetensors"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.open(folder.toString(), ModelLoader.Options.DEFAULT));
+        assertTrue(e.getMessage().contains("'encoder.layer.0.output.LayerNorm.bias' has shape [1, 8]"), e.getMessage());
+    }
+
+    @Test
+    void nonFiniteWeightsAreRefusedOnLoadNamingTheTensor() throws Exception {
+        Path folder = dir.resolve("tiny");
+        Map<String, Tensor> weights = writeTinyBert(folder, DType.BF16);
+        SafetensorsWriter w = new SafetensorsWriter(DType.BF16);
+        weights.forEach((name, t) -> {
+            if (name.equals("encoder.layer.1.attention.self.value.weight")) t.data()[5] = Float.NaN;
+            w.add(name, t);
+        });
+        w.write(folder.resolve("model.safetensors"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelLoader.load(folder.toString()));
+        assertEquals(folder.resolve("model.safetensors") + ": tensor 'encoder.layer.1.attention.self.value.weight' holds NaN at element 5 of 64;"
+                + " a checkpoint's weights must be finite (corrupt or diverged?)", e.getMessage());
+    }
 }

@@ -28,6 +28,27 @@ public final class NearDuplicates {
      * @param seed       seed of the hash functions
      */
     public record Config(Shingler.Unit unit, int shingle, double threshold, int numPerm, int bands, long seed) {
+        /** Beyond these, signatures and shingles cost time and memory with nothing left to gain. */
+        public static final int MAX_PERMUTATIONS = 1024, MAX_SHINGLE = 1000;
+
+        public Config {
+            if (shingle < 1 || shingle > MAX_SHINGLE) throw new IllegalArgumentException("shingle size must be in [1, " + MAX_SHINGLE + "], got " + shingle);
+            if (!(threshold > 0 && threshold <= 1)) throw new IllegalArgumentException("near-duplicate threshold must be in (0, 1], got " + threshold);
+            if (numPerm < 1 || numPerm > MAX_PERMUTATIONS) {
+                throw new IllegalArgumentException("MinHash permutations must be in [1, " + MAX_PERMUTATIONS + "], got " + numPerm);
+            }
+            if (bands < 0 || bands > numPerm) throw new IllegalArgumentException("LSH bands must be in [1, " + numPerm + "] (the permutations), got " + bands);
+        }
+
+        /** A config with the shingles spelled as on the command line: {@code word:3} or {@code char:5}. */
+        public static Config of(String shingles, double threshold, int numPerm, int bands, long seed) {
+            String[] sh = shingles.split(":", -1);
+            if (sh.length != 2 || !sh[1].strip().matches("\\d{1,9}")) {
+                throw new IllegalArgumentException("shingles '" + shingles + "': expected word:N or char:N");
+            }
+            return new Config(Shingler.Unit.parse(sh[0].strip()), Integer.parseInt(sh[1].strip()), threshold, numPerm, bands, seed);
+        }
+
         public static Config defaults() {
             return new Config(Shingler.Unit.WORD, 3, 0.8, 128, 0, 42);
         }
@@ -37,8 +58,7 @@ public final class NearDuplicates {
         }
 
         public int[] banding() {
-            if (bands <= 0) return MinHash.bandsFor(threshold, numPerm);
-            if (bands > numPerm) throw new IllegalArgumentException("LSH bands (" + bands + ") cannot exceed MinHash permutations (" + numPerm + ")");
+            if (bands == 0) return MinHash.bandsFor(threshold, numPerm);
             return new int[] {bands, numPerm / bands};
         }
     }

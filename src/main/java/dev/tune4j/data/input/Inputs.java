@@ -1,5 +1,6 @@
 package dev.tune4j.data.input;
 
+import dev.tune4j.io.IoErrors;
 import dev.tune4j.data.Origin;
 import dev.tune4j.data.Reject;
 
@@ -31,6 +32,15 @@ public final class Inputs {
      *               text for files named directly, skipped inside folders)
      */
     public static List<InputFile> expand(List<Path> paths, InputFormat forced) {
+        return expand(paths, forced, null);
+    }
+
+    /**
+     * @param output the folder the prepared data goes to, or null: files under it are skipped when
+     *               it lies inside an input folder, so a second run does not read the first one's output
+     */
+    public static List<InputFile> expand(List<Path> paths, InputFormat forced, Path output) {
+        Path out = output == null ? null : output.toAbsolutePath().normalize();
         List<InputFile> files = new ArrayList<>();
         for (Path p : paths) {
             if (Files.isDirectory(p)) {
@@ -41,9 +51,15 @@ public final class Inputs {
                             .sorted()
                             .toList();
                 } catch (IOException e) {
-                    throw new UncheckedIOException("cannot list folder " + p + ": " + e.getMessage(), e);
+                    throw new IllegalArgumentException("cannot list folder " + p + ": " + IoErrors.describe(e), e);
+                } catch (UncheckedIOException e) {      // a subfolder that cannot be read, met during the walk
+                    throw new IllegalArgumentException("cannot list folder " + p + ": " + IoErrors.describe(e), e);
                 }
                 for (Path f : inside) {
+                    if (out != null && f.toAbsolutePath().normalize().startsWith(out)) {
+                        files.add(new InputFile(f, f.toString(), null, "inside the output folder"));
+                        continue;
+                    }
                     InputFormat fmt = forced != null ? forced : InputFormat.ofFileName(f.getFileName().toString());
                     files.add(new InputFile(f, f.toString(), fmt, fmt == null ? "unknown extension" : null));
                 }
@@ -82,7 +98,13 @@ public final class Inputs {
             }
             return null;
         } catch (IOException | UncheckedIOException | SQLException | IllegalArgumentException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            String why = switch (e) {
+                case IOException io -> IoErrors.describe(io);
+                case UncheckedIOException u -> IoErrors.describe(u);
+                // DuckDB's messages start with its error class and go on to quote the SQL it ran: the reason is in between
+                default -> e.getMessage() == null ? "unreadable"
+                        : e.getMessage().strip().lines().findFirst().orElse("unreadable").replaceFirst("^[A-Z][A-Za-z ]* Error: ", "");
+            };
             sink.reject(new Reject("unreadable_file", "cannot read " + f.name() + " as " + f.format().name().toLowerCase() + ": " + why,
                     new Origin(f.name(), 0), null));
             return why;

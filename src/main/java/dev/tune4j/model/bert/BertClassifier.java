@@ -17,6 +17,7 @@ import dev.tune4j.nn.Transformer;
 import dev.tune4j.nn.TransformerConfig;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -70,6 +71,15 @@ public final class BertClassifier extends Module implements SequenceClassifier {
     public static BertClassifier fromConfig(TransformerConfig c, HfConfig hf) {
         double p = hf.has("classifier_dropout") ? hf.getDouble("classifier_dropout", 0) : hf.getDouble("hidden_dropout_prob", 0);
         return new BertClassifier(c, ClassLabels.fromConfig(hf).names(), (float) p, poolingOf(hf));
+    }
+
+    /** The parameter shapes {@link #fromConfig} gives, without building it: the encoder's under "encoder.", then the head's. */
+    public static Map<String, int[]> parameterShapes(TransformerConfig c, HfConfig hf) {
+        Map<String, int[]> s = new LinkedHashMap<>();
+        Transformer.parameterShapes(c).forEach((name, shape) -> s.put("encoder." + name, shape));
+        if (poolingOf(hf) == Pooling.CLS) Transformer.linear(s, "pooler", c.hidden, c.hidden, true);
+        Transformer.linear(s, "classifier", c.hidden, ClassLabels.fromConfig(hf).names().size(), true);
+        return s;
     }
 
     /** MEAN when config.json's {@value #TUNE4J_HEAD} says {"pooling": "mean"}, else CLS. */

@@ -47,14 +47,14 @@ public final class BertFamily implements ModelFamily {
             throw new IllegalArgumentException(hf.source() + ": position_embedding_type '" + positions + "' is not supported for BERT (absolute only)");
         }
         TransformerConfig c = new TransformerConfig();
-        c.vocabSize = hf.requireInt("vocab_size");
-        c.hidden = hf.requireInt("hidden_size");
-        c.layers = hf.requireInt("num_hidden_layers");
-        c.heads = hf.requireInt("num_attention_heads");
+        c.vocabSize = hf.requireSize("vocab_size");
+        c.hidden = hf.requireSize("hidden_size");
+        c.layers = hf.requireSize("num_hidden_layers");
+        c.heads = hf.requireSize("num_attention_heads");
         c.kvHeads = c.heads;
-        c.intermediate = hf.requireInt("intermediate_size");
-        c.maxPositions = hf.getInt("max_position_embeddings", 512);
-        c.typeVocabSize = hf.getInt("type_vocab_size", 2);
+        c.intermediate = hf.requireSize("intermediate_size");
+        c.maxPositions = hf.getSize("max_position_embeddings", 512);
+        c.typeVocabSize = hf.getCount("type_vocab_size", 2);
         c.norm = Norm.Kind.LAYER_NORM;
         c.normEps = (float) hf.getDouble("layer_norm_eps", 1e-12);
         c.preNorm = false;
@@ -77,6 +77,11 @@ public final class BertFamily implements ModelFamily {
     @Override
     public Module build(TransformerConfig c, HfConfig hf) {
         return isSequenceClassifier(hf) ? BertClassifier.fromConfig(c, hf) : new Transformer(c);
+    }
+
+    @Override
+    public Map<String, int[]> parameterShapes(TransformerConfig c, HfConfig hf) {
+        return isSequenceClassifier(hf) ? BertClassifier.parameterShapes(c, hf) : Transformer.parameterShapes(c);
     }
 
     @Override

@@ -17,6 +17,7 @@ import dev.tune4j.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -44,13 +45,13 @@ public final class Gpt2Family implements ModelFamily {
             throw new IllegalArgumentException(hf.source() + ": scale_attn_weights=false is not supported for GPT-2");
         }
         TransformerConfig c = new TransformerConfig();
-        c.vocabSize = hf.requireInt("vocab_size");
-        c.hidden = hf.requireInt("n_embd");
-        c.layers = hf.requireInt("n_layer");
-        c.heads = hf.requireInt("n_head");
+        c.vocabSize = hf.requireSize("vocab_size");
+        c.hidden = hf.requireSize("n_embd");
+        c.layers = hf.requireSize("n_layer");
+        c.heads = hf.requireSize("n_head");
         c.kvHeads = c.heads;
-        c.intermediate = hf.getInt("n_inner", 4 * c.hidden);
-        c.maxPositions = hf.getInt("n_positions", 1024);
+        c.intermediate = hf.getSize("n_inner", 4 * c.hidden);
+        c.maxPositions = hf.getSize("n_positions", 1024);
         c.norm = Norm.Kind.LAYER_NORM;
         c.normEps = (float) hf.getDouble("layer_norm_epsilon", 1e-5);
         c.mlp = TransformerConfig.Mlp.GELU;
@@ -75,6 +76,11 @@ public final class Gpt2Family implements ModelFamily {
     @Override
     public Module build(TransformerConfig c, HfConfig hf) {
         return isSequenceClassifier(hf) ? DecoderClassifier.fromConfig(c, hf) : new Transformer(c);
+    }
+
+    @Override
+    public Map<String, int[]> parameterShapes(TransformerConfig c, HfConfig hf) {
+        return isSequenceClassifier(hf) ? DecoderClassifier.parameterShapes(c, hf) : Transformer.parameterShapes(c);
     }
 
     @Override

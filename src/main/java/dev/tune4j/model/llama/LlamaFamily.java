@@ -48,14 +48,14 @@ public final class LlamaFamily implements ModelFamily {
         String act = hf.getString("hidden_act", "silu");
         if (!act.equals("silu")) throw new IllegalArgumentException(hf.source() + ": hidden_act '" + act + "' is not supported for Llama-family models (silu only)");
         TransformerConfig c = new TransformerConfig();
-        c.vocabSize = hf.requireInt("vocab_size");
-        c.hidden = hf.requireInt("hidden_size");
-        c.intermediate = hf.requireInt("intermediate_size");
-        c.layers = hf.requireInt("num_hidden_layers");
-        c.heads = hf.requireInt("num_attention_heads");
-        c.kvHeads = hf.getInt("num_key_value_heads", c.heads);
-        c.headDim = hf.getInt("head_dim", c.hidden / c.heads);
-        c.maxPositions = hf.getInt("max_position_embeddings", 2048);
+        c.vocabSize = hf.requireSize("vocab_size");
+        c.hidden = hf.requireSize("hidden_size");
+        c.intermediate = hf.requireSize("intermediate_size");
+        c.layers = hf.requireSize("num_hidden_layers");
+        c.heads = hf.requireSize("num_attention_heads");
+        c.kvHeads = hf.getSize("num_key_value_heads", c.heads);
+        c.headDim = hf.getSize("head_dim", c.hidden / c.heads);
+        c.maxPositions = hf.getSize("max_position_embeddings", 2048);
         c.norm = Norm.Kind.RMS_NORM;
         c.normEps = (float) hf.getDouble("rms_norm_eps", 1e-6);
         c.preNorm = true;
@@ -72,7 +72,7 @@ public final class LlamaFamily implements ModelFamily {
         c.ropeScaling = hf.getMap("rope_scaling");
         // Mistral always, Qwen2 only when use_sliding_window is set (a null window means none).
         boolean windowed = "mistral".equals(hf.modelType()) || (qwen2 && hf.getBool("use_sliding_window", false));
-        c.slidingWindow = windowed ? hf.getInt("sliding_window", 0) : 0;
+        c.slidingWindow = windowed ? hf.getCount("sliding_window", 0) : 0;
         c.lmHead = !isSequenceClassifier(hf);
         c.tieEmbeddings = hf.getBool("tie_word_embeddings", false);
         c.dropout = (float) hf.getDouble("attention_dropout", 0.0);
@@ -88,6 +88,11 @@ public final class LlamaFamily implements ModelFamily {
     @Override
     public Module build(TransformerConfig c, HfConfig hf) {
         return isSequenceClassifier(hf) ? DecoderClassifier.fromConfig(c, hf) : new Transformer(c);
+    }
+
+    @Override
+    public Map<String, int[]> parameterShapes(TransformerConfig c, HfConfig hf) {
+        return isSequenceClassifier(hf) ? DecoderClassifier.parameterShapes(c, hf) : Transformer.parameterShapes(c);
     }
 
     @Override
