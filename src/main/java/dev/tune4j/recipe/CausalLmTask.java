@@ -9,14 +9,12 @@ import dev.tune4j.nn.Transformer;
 import dev.tune4j.tokenizer.Tokenizer;
 import dev.tune4j.train.Batches;
 import dev.tune4j.train.CausalLmObjective;
-import dev.tune4j.train.Evaluator;
 import dev.tune4j.train.LmBatch;
 import dev.tune4j.train.Trainer;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -51,38 +49,9 @@ final class CausalLmTask {
 
             Trainer<LmBatch> trainer = new Trainer<>(base.module(), new CausalLmObjective(lm), ClassificationTask.trainConfig(r));
             List<LmBatch> valBatches = group(val, r.eval().batchSize());
-            Evaluator.Evaluation before = trainer.evaluate(valBatches);
-            if (!RunCheckpoints.of(resolved, folder, base, data, opts).attach(trainer)) {
-                folder.logMetrics(RunLogger.evalLine("validation", 0, 0, before));
-                opts.report(RunLogger.evalLine("validation", 0, 0, before), RunLogger.describe("validation", 0, before) + "  (before training)");
-            }
-            RunLogger logger = new RunLogger(folder, opts.progress(), opts.out(), opts.json(), r.log().every());
-            Trainer.Result result;
-            try (var progress = opts.progress()) {
-                result = trainer.fit(batches(train, r), () -> valBatches, logger);
-            }
-            Map<String, Object> results = new LinkedHashMap<>();
-            results.put("task", "causal_lm");
-            results.put("method", r.method());
-            results.put("model", r.model());
-            results.put("best_step", result.bestStep());
-            results.put("steps", result.steps());
-            results.put("stopped_early", result.stoppedEarly());
-            results.put("parameters", counts.json());
-            results.put("rows", Map.of("train", data.train().size(), "validation", data.validation().size(), "test", data.test().size(),
-                    "leaked_into_validation_or_test", data.leaks().size()));
-            results.put("validation_before", ClassificationTask.summary(before));
-            results.put("validation", ClassificationTask.summary(trainer.evaluate(valBatches)));
-            if (!data.test().isEmpty()) {
-                Evaluator.Evaluation test = trainer.evaluate(group(windows(tok, data.test(), window), r.eval().batchSize()));
-                results.put("test", ClassificationTask.summary(test));
-                folder.logMetrics(RunLogger.evalLine("test", result.steps(), -1, test));
-                opts.report(RunLogger.evalLine("test", result.steps(), -1, test), RunLogger.describe("test", result.steps(), test) + "  (scored once)");
-            }
-            results.put("timing", Map.of("data_s", dataSeconds, "train_s", logger.trainSeconds(), "total_s", (System.nanoTime() - t0) / 1e9,
-                    "tokens_per_s", logger.trainSeconds() > 0 ? logger.tokens() / logger.trainSeconds() : 0, "steps", result.steps()));
-            results.put("saved", folder.dir().relativize(method.save(folder, base, trainable, r, data.cleaning())).toString());
-            folder.writeJson(RunFolder.RESULTS, results);
+            Map<String, Object> results = new TrainingRun<LmBatch>(resolved, folder, opts, t0).run("causal_lm", base, data, dataSeconds,
+                    trainer, batches(train, r), valBatches, () -> group(windows(tok, data.test(), window), r.eval().batchSize()), counts,
+                    Map.of(), method, trainable);
             return new FineTune.Run(folder.dir(), results, null);
         } finally {
             base.close();

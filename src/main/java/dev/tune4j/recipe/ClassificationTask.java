@@ -13,7 +13,6 @@ import dev.tune4j.model.SequenceClassifier;
 import dev.tune4j.train.Batches;
 import dev.tune4j.train.ClassificationBatch;
 import dev.tune4j.train.ClassificationObjective;
-import dev.tune4j.train.Evaluator;
 import dev.tune4j.train.TrainConfig;
 import dev.tune4j.train.Trainer;
 
@@ -21,7 +20,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -58,41 +56,11 @@ final class ClassificationTask {
             Trainer<ClassificationBatch> trainer = new Trainer<>(model.module(), objective, tc);
             List<ClassificationBatch> valBatches = inOrder(val, valY, r.eval().batchSize());
 
-            Evaluator.Evaluation before = trainer.evaluate(valBatches);
-            if (!RunCheckpoints.of(resolved, folder, base, data, opts).attach(trainer)) {
-                folder.logMetrics(RunLogger.evalLine("validation", 0, 0, before));
-                opts.report(RunLogger.evalLine("validation", 0, 0, before), RunLogger.describe("validation", 0, before) + "  (before training)");
-            }
-
-            RunLogger logger = new RunLogger(folder, opts.progress(), opts.out(), opts.json(), r.log().every());
-            Trainer.Result result;
-            try (var progress = opts.progress()) {
-                result = trainer.fit(batches(train, trainY, r), () -> valBatches, logger);
-            }
-            Evaluator.Evaluation best = trainer.evaluate(valBatches);
-            Map<String, Object> results = new LinkedHashMap<>();
-            results.put("task", "classification");
-            results.put("method", r.method());
-            results.put("model", r.model());
-            results.put("best_step", result.bestStep());
-            results.put("steps", result.steps());
-            results.put("stopped_early", result.stoppedEarly());
-            results.put("parameters", counts.json());
-            results.put("labels", labels);
-            results.put("rows", Map.of("train", data.train().size(), "validation", data.validation().size(), "test", data.test().size(),
-                    "leaked_into_validation_or_test", data.leaks().size()));
-            results.put("validation_before", summary(before));
-            results.put("validation", summary(best));
-            if (!data.test().isEmpty()) {
-                Evaluator.Evaluation test = classifier.evaluate(rows(base, data.test(), r), ids(classifier, data.test()));
-                results.put("test", summary(test));
-                folder.logMetrics(RunLogger.evalLine("test", result.steps(), -1, test));
-                opts.report(RunLogger.evalLine("test", result.steps(), -1, test), RunLogger.describe("test", result.steps(), test) + "  (scored once)");
-            }
-            results.put("timing", Map.of("data_s", dataSeconds, "train_s", logger.trainSeconds(), "total_s", (System.nanoTime() - t0) / 1e9,
-                    "tokens_per_s", logger.trainSeconds() > 0 ? logger.tokens() / logger.trainSeconds() : 0, "steps", result.steps()));
-            results.put("saved", folder.dir().relativize(method.save(folder, base, trainable, r, data.cleaning())).toString());
-            folder.writeJson(RunFolder.RESULTS, results);
+            TokenRows testRows = data.test().isEmpty() ? null : rows(base, data.test(), r);
+            int[] testY = data.test().isEmpty() ? null : ids(classifier, data.test());
+            Map<String, Object> results = new TrainingRun<ClassificationBatch>(resolved, folder, opts, t0).run("classification", base, data,
+                    dataSeconds, trainer, batches(train, trainY, r), valBatches, () -> inOrder(testRows, testY, r.eval().batchSize()), counts,
+                    Map.of("labels", labels), method, trainable);
             return new FineTune.Run(folder.dir(), results, classifier);
         } catch (RuntimeException e) {
             base.close();
@@ -213,12 +181,4 @@ final class ClassificationTask {
         return new ClassificationBatch(rows.batch(idx), y);
     }
 
-    static Map<String, Object> summary(Evaluator.Evaluation ev) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("loss", ev.loss());
-        m.putAll(new java.util.TreeMap<>(ev.metrics()));
-        m.put("examples", ev.count());
-        m.putAll(ev.details());
-        return m;
-    }
 }
