@@ -36,6 +36,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (epochs < 1 || epochs > 100) throw new IllegalArgumentException("--epochs must be in [1, 100], got " + epochs);
         RecipeLoader.Resolved recipe = SpamDemo.recipe(out).set("train.epochs", epochs).build();
         FineTune.Options o = new FineTune.Options(true, json, System.out, json ? TrainingProgress.none() : TrainingProgress.toStderr());
         if (!json) {
