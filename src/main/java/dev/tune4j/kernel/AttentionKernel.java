@@ -112,7 +112,7 @@ public final class AttentionKernel {
             float[] kt = w.kt(gatherHeads * ktHead), vg = w.vg(gatherHeads * vgHead);
             float[] logits = w.logits(MR * keyCols), acc = w.acc(MR * dhCols);
             float[] invSum = new float[MR], rowLse = new float[MR], lanes = new float[L];
-            int[] qRows = new int[MR], pRows = new int[MR], visible = new int[MR];
+            int[] qRows = new int[MR], pRows = new int[MR], visible = new int[MR], first = new int[MR];
             for (int r = 0; r < MR; r++) pRows[r] = r * keyCols;
             int gatheredFor = -1;
             for (int u = u0; u < u1; u++) {
@@ -123,6 +123,7 @@ public final class AttentionKernel {
                     int i = Math.min(r, real - 1); // rows past T repeat the last one and are not written back
                     qRows[r] = d.queryOffset(b, t0 + i, h);
                     visible[r] = valid.visible(mask, b, t0 + i, T, S);
+                    first[r] = valid.hidden(mask, b, t0 + i, T, S);
                     nMax = Math.max(nMax, visible[r]);
                 }
                 if (nMax == 0) {
@@ -147,8 +148,11 @@ public final class AttentionKernel {
                         rowLse[r] = Float.NEGATIVE_INFINITY;
                         continue;
                     }
+                    // keys of earlier packed examples: computed with the tile, then given no weight
+                    java.util.Arrays.fill(logits, row, row + first[r], Float.NEGATIVE_INFINITY);
                     float max = maxOf(logits, row, n);
                     float sum = expScaled(logits, row, n, scale, -scale * max, lanes);
+                    java.util.Arrays.fill(logits, row, row + first[r], 0f);
                     if (roundUp(n, L) < nMax) java.util.Arrays.fill(logits, row + roundUp(n, L), row + nMax, 0f);
                     invSum[r] = 1f / sum;
                     if (lse != null) rowLse[r] = scale * max + (float) Math.log(sum);
@@ -177,7 +181,7 @@ public final class AttentionKernel {
         Parallel.forRange(d.batch() * d.kvHeads(), 1, (p0, p1) -> {
             float[] kt = new float[Dh * padded], vt = new float[Dh * padded];
             float[] p = new float[Q_TILE * padded], ds = new float[Q_TILE * padded];
-            int[] keyRows = new int[S], tileRows = new int[Q_TILE], visible = new int[Q_TILE];
+            int[] keyRows = new int[S], tileRows = new int[Q_TILE], visible = new int[Q_TILE], first = new int[Q_TILE];
             int[] rows4 = new int[R], weights4 = new int[R], dst4 = new int[R];
             for (int pair = p0; pair < p1; pair++) {
                 int b = pair / d.kvHeads(), hk = pair % d.kvHeads();
@@ -191,6 +195,7 @@ public final class AttentionKernel {
                         for (int i = 0; i < rowsInTile; i++) {
                             tileRows[i] = d.queryOffset(b, t0 + i, h);
                             visible[i] = valid.visible(mask, b, t0 + i, T, S);
+                            first[i] = valid.hidden(mask, b, t0 + i, T, S);
                             nMax = Math.max(nMax, visible[i]);
                         }
                         if (nMax == 0) continue;
@@ -214,6 +219,8 @@ public final class AttentionKernel {
                                     float outDotGrad = 0f;
                                     for (int c = 0; c < Dh; c++) outDotGrad = Math.fma(dOut[o + c], out[o + c], outDotGrad);
                                     probabilitiesAndLogitGrads(p, ds, row, n, scale, lse[lseRow + t0 + i], outDotGrad);
+                                    java.util.Arrays.fill(p, row, row + first[i], 0f);
+                                    java.util.Arrays.fill(ds, row, row + first[i], 0f);
                                 }
                                 if (from < nMax) {
                                     java.util.Arrays.fill(p, row + from, row + nMax, 0f);

@@ -32,8 +32,11 @@ public final class Attention extends Module {
         this.o = child("o", new Linear(heads * headDim, c.hidden, c.attnOutBias, rng, outStd));
     }
 
-    /** x [B, T, D]; positions [T] or [B*T] (used only with RoPE). */
-    public Var forward(Var x, AttentionMask mask, int[] positions) {
+    /**
+     * x [B, T, D]; positions [T] or [B*T] (used only with RoPE). With a cache layer (decoding), the
+     * new keys and values join the cached ones and the queries attend to all of them.
+     */
+    public Var forward(Var x, AttentionMask mask, int[] positions, KvCache.Layer cache) {
         int b = x.dim(0), t = x.dim(1);
         Var qh = ReshapeOp.apply(q.forward(x), b, t, heads, headDim);
         Var kh = ReshapeOp.apply(k.forward(x), b, t, kvHeads, headDim);
@@ -41,6 +44,11 @@ public final class Attention extends Module {
         if (rope != null) {
             qh = RopeOp.apply(qh, rope, positions, ropeLayout);
             kh = RopeOp.apply(kh, rope, positions, ropeLayout);
+        }
+        if (cache != null) {
+            Var[] kv = cache.append(kh, vh);
+            kh = kv[0];
+            vh = kv[1];
         }
         Var a = AttentionOp.apply(qh, kh, vh, mask, (float) (1.0 / Math.sqrt(headDim)));
         return o.forward(ReshapeOp.apply(a, b, t, heads * headDim));

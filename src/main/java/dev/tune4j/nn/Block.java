@@ -36,17 +36,18 @@ public final class Block extends Module {
     /**
      * x [B, T, D] -> [B, T, D]. The residual add before each norm is one {@link AddNormOp}. Without
      * a tape, the block's intermediate results (projections, attention, MLP activations) are
-     * scratch buffers that the next block reuses; only the output outlives the call.
+     * scratch buffers that the next block reuses; only the output outlives the call. A cache layer
+     * (decoding) keeps this block's keys and values across calls.
      */
-    public Var forward(Var x, AttentionMask mask, int[] positions) {
+    public Var forward(Var x, AttentionMask mask, int[] positions, KvCache.Layer cache) {
         try (Scratch scratch = Scratch.open()) {
             Var out;
             if (preNorm) {
                 // x + attn(norm1(x)) and its norm2, the MLP's input, in one op
-                AddNormOp.Result res = norm2.addForward(x, drop(attn.forward(norm1.forward(x), mask, positions)));
+                AddNormOp.Result res = norm2.addForward(x, drop(attn.forward(norm1.forward(x), mask, positions, cache)));
                 out = AddOp.apply(res.sum(), drop(mlp.forward(res.y())));
             } else {
-                Var h = norm1.forward(x, drop(attn.forward(x, mask, positions)));
+                Var h = norm1.forward(x, drop(attn.forward(x, mask, positions, cache)));
                 out = norm2.forward(h, drop(mlp.forward(h)));
             }
             return scratch.keep(out);

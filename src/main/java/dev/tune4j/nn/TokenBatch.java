@@ -6,8 +6,15 @@ package dev.tune4j.nn;
  * @param attentionMask [batch][seq], 1 for real tokens and 0 for padding; null means no padding
  * @param tokenTypes    BERT segment ids (null: all zero)
  * @param positions     position ids, [seq] or [batch*seq] (null: 0..seq-1)
+ * @param segments      [batch][seq] when several examples are packed into a row: the example each
+ *                      token belongs to, as runs of equal ids; attention stays within a run (null:
+ *                      one example per row)
  */
-public record TokenBatch(int[] ids, int batch, int seq, int[][] attentionMask, int[] tokenTypes, int[] positions) {
+public record TokenBatch(int[] ids, int batch, int seq, int[][] attentionMask, int[] tokenTypes, int[] positions, int[][] segments) {
+
+    public TokenBatch(int[] ids, int batch, int seq, int[][] attentionMask, int[] tokenTypes, int[] positions) {
+        this(ids, batch, seq, attentionMask, tokenTypes, positions, null);
+    }
 
     public TokenBatch {
         if (ids.length != batch * seq) {
@@ -15,6 +22,9 @@ public record TokenBatch(int[] ids, int batch, int seq, int[][] attentionMask, i
         }
         if (attentionMask != null && (attentionMask.length != batch || (batch > 0 && attentionMask[0].length != seq))) {
             throw new IllegalArgumentException("TokenBatch: attention mask must be [" + batch + "][" + seq + "]");
+        }
+        if (segments != null && (segments.length != batch || (batch > 0 && segments[0].length != seq))) {
+            throw new IllegalArgumentException("TokenBatch: segments must be [" + batch + "][" + seq + "]");
         }
     }
 

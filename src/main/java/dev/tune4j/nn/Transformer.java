@@ -102,17 +102,29 @@ public final class Transformer extends Module {
      * the caller's own open scope).
      */
     public Var hidden(TokenBatch batch) {
+        return hidden(batch, null);
+    }
+
+    /**
+     * Final hidden states [B, T, D] of the batch's tokens; with a cache (decoding), they continue
+     * the cached positions, and their keys and values join the cache.
+     */
+    public Var hidden(TokenBatch batch, KvCache cache) {
         int b = batch.batch(), t = batch.seq();
-        if (posEmbed != null && t > config.maxPositions) {
-            throw new IllegalArgumentException("sequence length " + t + " exceeds the model's " + config.maxPositions + " positions");
+        int end = (cache == null ? 0 : cache.length()) + t;
+        if (posEmbed != null && end > config.maxPositions) {
+            throw new IllegalArgumentException("sequence length " + end + " exceeds the model's " + config.maxPositions + " positions");
         }
-        if (config.slidingWindow > 0 && t > config.slidingWindow) {
+        if (cache != null && cache.batch() != b) {
+            throw new IllegalArgumentException("KvCache holds " + cache.batch() + " rows, the batch has " + b);
+        }
+        if (config.slidingWindow > 0 && end > config.slidingWindow) {
             throw new IllegalArgumentException("sequence length " + t + " exceeds the model's sliding_window " + config.slidingWindow
                     + "; sliding-window attention is not implemented, so sequences are limited to " + config.slidingWindow + " tokens");
         }
         try (Scratch scratch = Scratch.open()) {
             Var x = embed.forward(batch.ids(), b, t);
-            int[] positions = batch.positionsOrDefault();
+            int[] positions = cache != null && batch.positions() == null ? cache.positions(t, batch.attentionMask()) : batch.positionsOrDefault();
             if (posEmbed != null) {
                 int[] pos = new int[b * t];
                 for (int i = 0; i < b * t; i++) pos[i] = positions.length == t ? positions[i % t] : positions[i];
@@ -124,8 +136,11 @@ public final class Transformer extends Module {
             }
             if (embedNorm != null) x = embedNorm.forward(x);
             x = DropoutOp.apply(x, config.dropout, dropoutRng, isTraining());
-            AttentionMask mask = new AttentionMask(config.causal, batch.attentionMask());
-            for (Block block : layers) x = block.forward(x, mask, positions);
+            AttentionMask mask = cache != null ? cache.beginStep(t, batch.attentionMask())
+                    : batch.segments() != null ? AttentionMask.packed(batch.segments(), batch.attentionMask())
+                    : new AttentionMask(config.causal, batch.attentionMask());
+            for (int l = 0; l < layers.size(); l++) x = layers.get(l).forward(x, mask, positions, cache == null ? null : cache.layer(l));
+            if (cache != null) cache.endStep(t, batch.attentionMask());
             if (finalNorm != null) x = finalNorm.forward(x);
             return scratch.keep(x);
         }

@@ -24,15 +24,19 @@ class AttentionKernelTest {
         final AttentionReference ref;
 
         Problem(int B, int T, int S, int Hq, int Hkv, int Dh, boolean causal, int[][] keyValid, long seed) {
+            this(B, T, S, Hq, Hkv, Dh, new AttentionMask(causal, keyValid), seed);
+        }
+
+        Problem(int B, int T, int S, int Hq, int Hkv, int Dh, AttentionMask mask, long seed) {
             SplittableRandom rng = new SplittableRandom(seed);
             d = new AttentionKernel.Dims(B, T, S, Hq, Hkv, Dh);
             q = Tensor.randn(rng, 1f, B, T, Hq, Dh).data();
             k = Tensor.randn(rng, 1f, B, S, Hkv, Dh).data();
             v = Tensor.randn(rng, 1f, B, S, Hkv, Dh).data();
             dOut = Tensor.randn(rng, 1f, B, T, Hq, Dh).data();
-            mask = new AttentionMask(causal, keyValid);
+            this.mask = mask;
             scale = (float) (1 / Math.sqrt(Dh));
-            ref = new AttentionReference(B, T, S, Hq, Hkv, Dh, causal, keyValid, scale);
+            ref = new AttentionReference(B, T, S, Hq, Hkv, Dh, mask.causal(), mask.keyValid(), scale, mask.past(), mask.segments());
         }
 
         float[][] run() {
@@ -72,6 +76,35 @@ class AttentionKernelTest {
         assertClose(g[0], r[2], 5e-5, "dq");
         assertClose(g[1], r[3], 5e-5, "dk");
         assertClose(g[2], r[4], 5e-5, "dv");
+    }
+
+    private static void assertMatchesFloat64(Problem p) {
+        float[][] r = p.run();
+        assertClose(p.ref.forward(p.q, p.k, p.v), r[0], 2e-5, "out");
+        double[][] g = p.ref.backward(p.q, p.k, p.v, p.dOut);
+        assertClose(g[0], r[2], 5e-5, "dq");
+        assertClose(g[1], r[3], 5e-5, "dk");
+        assertClose(g[2], r[4], 5e-5, "dv");
+    }
+
+    @Test
+    void packedExamplesAttendOnlyWithinTheirOwnSegment() {
+        // Row 0: examples of 30, 45 and 25 tokens; row 1: 70 then 20 tokens and 10 of padding.
+        int T = 100;
+        int[][] seg = new int[2][T];
+        for (int t = 0; t < T; t++) {
+            seg[0][t] = t < 30 ? 0 : t < 75 ? 1 : 2;
+            seg[1][t] = t < 70 ? 0 : 1;
+        }
+        assertMatchesFloat64(new Problem(2, T, T, 4, 2, 40, AttentionMask.packed(seg, padded(2, T, false, 0, 10)), 11));
+    }
+
+    @Test
+    void aCacheBufferSeesOnlyItsFilledPastAndTheNewQueries() {
+        // 90 keys of buffer, 37 already filled, 5 new queries: keys 42.. are never seen; row 1 has 3 keys of left padding.
+        int[][] valid = new int[2][90];
+        for (int b = 0; b < 2; b++) for (int s = b == 1 ? 3 : 0; s < 42; s++) valid[b][s] = 1;
+        assertMatchesFloat64(new Problem(2, 5, 90, 6, 2, 64, AttentionMask.cached(37, valid), 12));
     }
 
     @Test

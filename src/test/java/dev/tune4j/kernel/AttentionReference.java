@@ -10,14 +10,25 @@ public final class AttentionReference {
     public final boolean causal;
     public final int[][] keyValid;
     public final double scale;
+    /** Keys before the first query (-1: S - T); packed example ids [B][S] or null. */
+    public final int past;
+    public final int[][] segments;
 
     public AttentionReference(int B, int T, int S, int Hq, int Hkv, int Dh, boolean causal, int[][] keyValid, double scale) {
+        this(B, T, S, Hq, Hkv, Dh, causal, keyValid, scale, -1, null);
+    }
+
+    public AttentionReference(int B, int T, int S, int Hq, int Hkv, int Dh, boolean causal, int[][] keyValid, double scale,
+                              int past, int[][] segments) {
         this.B = B; this.T = T; this.S = S; this.Hq = Hq; this.Hkv = Hkv; this.Dh = Dh;
         this.causal = causal; this.keyValid = keyValid; this.scale = scale;
+        this.past = past; this.segments = segments;
     }
 
     public boolean allowed(int b, int t, int s) {
-        if (causal && s > t + (S - T)) return false;
+        int position = t + (past >= 0 ? past : S - T);
+        if (causal && s > position) return false;
+        if (segments != null && segments[b][s] != segments[b][Math.min(S - 1, position)]) return false;
         return keyValid == null || keyValid[b][s] == 1;
     }
 

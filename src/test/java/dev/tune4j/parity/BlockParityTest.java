@@ -71,7 +71,7 @@ class BlockParityTest {
         Var x = new Var(Tensor.of(hidden.clone(), shape), true);
         float[] out;
         try (Tape tape = Tape.record()) {
-            Var y = block.forward(x, attnMask, positions);
+            Var y = block.forward(x, attnMask, positions, null);
             out = y.data().clone();
             System.arraycopy(upstream, 0, y.gradForAccumulation(), 0, upstream.length);
             tape.backwardFromSeededGrads();
