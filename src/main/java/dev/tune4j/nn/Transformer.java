@@ -8,6 +8,7 @@ import dev.tune4j.kernel.AttentionMask;
 import dev.tune4j.autograd.ops.DropoutOp;
 import dev.tune4j.autograd.ops.DropoutStream;
 import dev.tune4j.autograd.ops.LinearOp;
+import dev.tune4j.autograd.ops.NeftuneOp;
 import dev.tune4j.kernel.RopeTable;
 
 import java.util.ArrayList;
@@ -32,6 +33,8 @@ public final class Transformer extends Module {
     public final Linear lmHead;        // untied head only
     public final Parameter lmHeadBias;
     private final DropoutStream dropoutRng;
+    private final DropoutStream noiseRng;
+    private float neftuneAlpha;
 
     public Transformer(TransformerConfig c) {
         this.config = c.validate();
@@ -52,6 +55,13 @@ public final class Transformer extends Module {
         this.lmHead = c.lmHead && !c.tieEmbeddings ? child("lm_head", new Linear(c.hidden, c.vocabSize, false, rng, c.initStd)) : null;
         this.lmHeadBias = c.lmHead && c.lmHeadBias ? param("lm_head_bias", dev.tune4j.tensor.Tensor.zeros(c.vocabSize)) : null;
         this.dropoutRng = DropoutStream.split(rng);
+        this.noiseRng = new DropoutStream(c.seed ^ 0x4E45_4654L); // not drawn from rng: weights keep their values
+    }
+
+    /** NEFTune: noise of scale alpha / sqrt(T * D) on the token embeddings while training (0: off). */
+    public void setNeftuneAlpha(double alpha) {
+        if (!(alpha >= 0) || Double.isInfinite(alpha)) throw new IllegalArgumentException("neftune alpha must be >= 0, got " + alpha);
+        this.neftuneAlpha = (float) alpha;
     }
 
     /**
@@ -123,7 +133,7 @@ public final class Transformer extends Module {
                     + "; sliding-window attention is not implemented, so sequences are limited to " + config.slidingWindow + " tokens");
         }
         try (Scratch scratch = Scratch.open()) {
-            Var x = embed.forward(batch.ids(), b, t);
+            Var x = NeftuneOp.apply(embed.forward(batch.ids(), b, t), neftuneAlpha, noiseRng, isTraining());
             int[] positions = cache != null && batch.positions() == null ? cache.positions(t, batch.attentionMask()) : batch.positionsOrDefault();
             if (posEmbed != null) {
                 int[] pos = new int[b * t];

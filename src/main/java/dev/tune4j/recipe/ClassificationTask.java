@@ -147,6 +147,7 @@ final class ClassificationTask {
         tc.logEvery = r.log().every();
         tc.checkpointEvery = r.checkpoint().every();
         tc.seed = r.train().seed();
+        tc.l2Sp = r.regularization().l2Sp();
         return tc;
     }
 

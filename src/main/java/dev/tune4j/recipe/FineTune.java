@@ -97,7 +97,7 @@ public final class FineTune {
         try (RunFolder folder = options.resume() ? RunFolder.existing(out) : RunFolder.create(out, options.overwrite())) {
             try {
                 if (!options.resume()) folder.writeText(RunFolder.CONFIG, resolved.yaml()); // a resume rewrites it once its checks pass
-                Run run = r.task().equals("causal_lm") ? CausalLmTask.run(resolved, folder, options) : ClassificationTask.run(resolved, folder, options);
+                Run run = !r.task().equals("classification") ? LanguageModelTask.run(resolved, folder, options) : ClassificationTask.run(resolved, folder, options);
                 RunReport.write(folder.dir());
                 return run;
             } catch (RuntimeException e) {

@@ -11,7 +11,8 @@ import java.util.List;
  * Field names are the YAML keys in camel case.
  */
 public record Recipe(String model, String task, Data data, String method, Partial partial, Lora lora,
-                     Classification classification, Optimizer optimizer, Schedule schedule, Train train, Eval eval,
+                     Classification classification, Sft sft, Replay replay, Regularization regularization,
+                     Optimizer optimizer, Schedule schedule, Train train, Eval eval,
                      Checkpoint checkpoint, Log log, String output) {
 
     /** @param validation a fraction (number) or a file (string); {@code test} likewise */
@@ -26,13 +27,31 @@ public record Recipe(String model, String task, Data data, String method, Partia
     /** @param classWeights null, "balanced", or an object label -> weight */
     public record Classification(String pooling, JsonNode classWeights) {}
 
+    /**
+     * @param template     auto, chatml, llama3 or alpaca
+     * @param lossOn       all_assistant, last_turn or all
+     * @param neftuneAlpha 0: off
+     */
+    public record Sft(String template, String lossOn, String systemPrompt, boolean packing, boolean packCut, double neftuneAlpha) {}
+
+    /** @param data null: no replay */
+    public record Replay(String data, double ratio) {}
+
+    /** @param l2Sp 0: off */
+    public record Regularization(double l2Sp) {}
+
     public record Optimizer(String name, double lr, double weightDecay, List<Double> betas, double eps, double momentum) {}
 
     public record Schedule(String name, int warmupSteps, double minLrRatio) {}
 
     public record Train(int epochs, int maxSteps, int batchSize, int gradAccumulation, double clipNorm, long seed, boolean bucketByLength, String init) {}
 
-    public record Eval(int every, String metric, int earlyStoppingPatience, double minDelta, boolean restoreBest, int batchSize) {}
+    /**
+     * @param general a general-domain held-out file whose perplexity before and after measures forgetting (null: none)
+     * @param samples prompts whose continuations are logged at each evaluation
+     */
+    public record Eval(int every, String metric, int earlyStoppingPatience, double minDelta, boolean restoreBest, int batchSize,
+                       String general, List<String> samples, int sampleTokens) {}
 
     /**
      * @param every updates between checkpoints (0: only when the run ends or is stopped)

@@ -10,7 +10,7 @@ final class RecipeChecks {
 
     static void check(Recipe r, String src) {
         require(r.model() != null && !r.model().isBlank(), src, "'model' is required (a Hugging Face folder, builtin:all-minilm-l6-v2 or onnx:PATH.onnx)");
-        oneOf(src, "task", r.task(), List.of("classification", "causal_lm"));
+        oneOf(src, "task", r.task(), List.of("classification", "causal_lm", "sft"));
         oneOf(src, "method", r.method(), List.of("full", "partial", "lora", "head"));
         require(r.output() != null && !r.output().isBlank(), src, "'output' is required (the run folder)");
 
@@ -38,6 +38,23 @@ final class RecipeChecks {
         JsonNode w = r.classification().classWeights();
         require(w == null || w.isNull() || (w.isTextual() && w.asText().equals("balanced")) || w.isObject(), src,
                 "'classification.class_weights' must be balanced or a mapping label: weight, got " + w);
+
+        Recipe.Sft sft = r.sft();
+        oneOf(src, "sft.template", sft.template(), List.of("auto", "chatml", "llama3", "alpaca"));
+        oneOf(src, "sft.loss_on", sft.lossOn(), List.of("all_assistant", "last_turn", "all"));
+        require(sft.neftuneAlpha() >= 0 && Double.isFinite(sft.neftuneAlpha()), src, "'sft.neftune_alpha' must be a finite number >= 0, got " + sft.neftuneAlpha());
+        require(r.replay().ratio() >= 0 && r.replay().ratio() < 1, src, "'replay.ratio' must be in [0, 1), got " + r.replay().ratio());
+        require(r.replay().ratio() == 0 || r.replay().data() != null, src, "'replay.ratio' is " + r.replay().ratio() + " but 'replay.data' names no file");
+        require(r.regularization().l2Sp() >= 0 && Double.isFinite(r.regularization().l2Sp()), src,
+                "'regularization.l2_sp' must be a finite number >= 0, got " + r.regularization().l2Sp());
+        if (!r.task().equals("classification")) {
+            require(r.classification().classWeights() == null || r.classification().classWeights().isNull(), src,
+                    "'classification.class_weights' applies to task classification only");
+        } else {
+            require(r.eval().general() == null, src, "'eval.general' measures forgetting of a language model: it needs task causal_lm or sft");
+            require(r.eval().samples().isEmpty(), src, "'eval.samples' are generations of a language model: they need task causal_lm or sft");
+        }
+        range(src, "eval.sample_tokens", r.eval().sampleTokens(), 1, 4096);
 
         Recipe.Optimizer o = r.optimizer();
         oneOf(src, "optimizer.name", o.name(), List.of("adamw", "sgd"));

@@ -78,6 +78,15 @@ public record RunData(List<Example> train, List<Example> validation, List<Exampl
     }
 
     /**
+     * The rows of another file a run uses besides its splits (replay data, a general-domain
+     * held-out set), read and cleaned as the training file is, without a split. {@code schema}
+     * null: detected from the file.
+     */
+    public static List<Example> extra(Recipe r, String key, String file, Schema schema) {
+        return prepare(r, schema, List.of(existing(key, file)), "1/0/0", r.data().prepare(), true, null).get(0);
+    }
+
+    /**
      * Runs the data pipeline; returns the rows of each split. {@code mapFields}: the recipe's field
      * names apply (raw files; prepared splits use the canonical ones). {@code out} null: nothing is written.
      */

@@ -20,12 +20,15 @@ final class RunLogger implements Trainer.Listener {
     private final PrintStream out;
     private final boolean json;
     private final int every;
+    private final Samples samples;
     private final long started = System.nanoTime();
     private long tokens;
     private double trainSeconds;
     private boolean begun;
 
-    RunLogger(RunFolder folder, TrainingProgress progress, PrintStream out, boolean json, int every) {
+    /** @param samples generations logged after each evaluation, or null */
+    RunLogger(RunFolder folder, TrainingProgress progress, PrintStream out, boolean json, int every, Samples samples) {
+        this.samples = samples;
         this.folder = folder;
         this.progress = progress;
         this.out = out;
@@ -64,6 +67,7 @@ final class RunLogger implements Trainer.Listener {
         folder.logMetrics(m);
         if (json) out.println(Json.line(m));
         else progress.message(describe("validation", e.step(), e.evaluation()) + (e.improved() ? "  (best so far)" : ""));
+        if (samples != null) samples.log(e.step());
     }
 
     /** A metrics line for an evaluation of a split. */

@@ -24,12 +24,29 @@ final class TrainingRun<B> {
     private final RunFolder folder;
     private final FineTune.Options opts;
     private final long started;
+    private final Map<String, List<B>> alsoScored = new LinkedHashMap<>();
+    private Samples samples;
 
     TrainingRun(RecipeLoader.Resolved resolved, RunFolder folder, FineTune.Options opts, long started) {
         this.resolved = resolved;
         this.folder = folder;
         this.opts = opts;
         this.started = started;
+    }
+
+    /**
+     * Another held-out set scored before training and after it, besides validation (a general-domain
+     * set: the change of its perplexity measures forgetting). It does not steer early stopping.
+     */
+    TrainingRun<B> alsoScore(String split, List<B> batches) {
+        alsoScored.put(split, batches);
+        return this;
+    }
+
+    /** Generations for fixed prompts before training and at each evaluation. */
+    TrainingRun<B> sampleAtEvaluation(Samples s) {
+        this.samples = s;
+        return this;
     }
 
     /**
@@ -41,11 +58,18 @@ final class TrainingRun<B> {
                             Artifacts.Method method, Artifacts.Trainable trainable) {
         Recipe r = resolved.recipe();
         Evaluator.Evaluation before = trainer.evaluate(validation);
+        Map<String, Evaluator.Evaluation> othersBefore = new LinkedHashMap<>();
+        alsoScored.forEach((split, batches) -> othersBefore.put(split, trainer.evaluate(batches)));
         if (!RunCheckpoints.of(resolved, folder, base, data, opts).attach(trainer)) {
             folder.logMetrics(RunLogger.evalLine("validation", 0, 0, before));
             opts.report(RunLogger.evalLine("validation", 0, 0, before), RunLogger.describe("validation", 0, before) + "  (before training)");
+            othersBefore.forEach((split, ev) -> {
+                folder.logMetrics(RunLogger.evalLine(split, 0, 0, ev));
+                opts.report(RunLogger.evalLine(split, 0, 0, ev), RunLogger.describe(split, 0, ev) + "  (before training)");
+            });
+            if (samples != null) samples.log(0);
         }
-        RunLogger logger = new RunLogger(folder, opts.progress(), opts.out(), opts.json(), r.log().every());
+        RunLogger logger = new RunLogger(folder, opts.progress(), opts.out(), opts.json(), r.log().every(), samples);
         Trainer.Result result;
         try (var progress = opts.progress()) {
             result = trainer.fit(train, () -> validation, logger);
@@ -62,7 +86,18 @@ final class TrainingRun<B> {
         results.put("rows", Map.of("train", data.train().size(), "validation", data.validation().size(), "test", data.test().size(),
                 "leaked_into_validation_or_test", data.leaks().size()));
         results.put("validation_before", summary(before));
-        results.put("validation", summary(trainer.evaluate(validation)));
+        Evaluator.Evaluation after = trainer.evaluate(validation);
+        results.put("validation", summary(after));
+        for (var e : alsoScored.entrySet()) {
+            Evaluator.Evaluation ev = trainer.evaluate(e.getValue());
+            folder.logMetrics(RunLogger.evalLine(e.getKey(), result.steps(), -1, ev));
+            opts.report(RunLogger.evalLine(e.getKey(), result.steps(), -1, ev), RunLogger.describe(e.getKey(), result.steps(), ev) + "  (after training)");
+            results.put(e.getKey() + "_before", summary(othersBefore.get(e.getKey())));
+            results.put(e.getKey(), summary(ev));
+            if (e.getKey().equals("general")) results.put("forgetting", forgetting(before, after, othersBefore.get("general"), ev));
+        }
+        if (!Double.isNaN(trainer.distanceFromStart())) results.put("distance_from_start", trainer.distanceFromStart());
+        if (samples != null) results.put("samples", samples.last());
         if (!data.test().isEmpty()) {
             Evaluator.Evaluation scored = trainer.evaluate(test.get());
             results.put("test", summary(scored));
@@ -75,6 +110,21 @@ final class TrainingRun<B> {
         results.put("saved", folder.dir().relativize(saved).toString());
         folder.writeJson(RunFolder.RESULTS, results);
         return results;
+    }
+
+    /**
+     * Domain (validation) and general held-out perplexity before and after training, and their
+     * relative change: fine-tuning should lower the first; a rise of the second is forgetting.
+     */
+    private static Map<String, Object> forgetting(Evaluator.Evaluation domainBefore, Evaluator.Evaluation domainAfter,
+                                                  Evaluator.Evaluation generalBefore, Evaluator.Evaluation generalAfter) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("domain_perplexity_before", Math.exp(domainBefore.loss()));
+        m.put("domain_perplexity_after", Math.exp(domainAfter.loss()));
+        m.put("general_perplexity_before", Math.exp(generalBefore.loss()));
+        m.put("general_perplexity_after", Math.exp(generalAfter.loss()));
+        m.put("general_change", Math.exp(generalAfter.loss() - generalBefore.loss()) - 1);
+        return m;
     }
 
     /** An evaluation as results.json holds it: loss, metrics, examples, then details (per class, confusion). */

@@ -35,6 +35,8 @@ public final class TrainConfig {
     /** Hand a checkpoint to the trainer's saver every this many updates (0: only when the run ends or is stopped). */
     public int checkpointEvery = 0;
     public long seed = 42;
+    /** L2-SP strength: lambda/2 * ||w - w_start||^2 added over the trained weights (0: off). */
+    public double l2Sp = 0.0;
 
     public TrainConfig validate() {
         if (steps < 1) throw new IllegalArgumentException("steps must be >= 1, got " + steps);
@@ -43,6 +45,7 @@ public final class TrainConfig {
         if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
         if (!(momentum >= 0 && momentum < 1)) throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
         if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be >= 0, got " + checkpointEvery);
+        if (!(l2Sp >= 0) || !Double.isFinite(l2Sp)) throw new IllegalArgumentException("l2Sp must be a finite number >= 0, got " + l2Sp);
         if (clipNorm < 0) throw new IllegalArgumentException("clipNorm must be >= 0, got " + clipNorm);
         if (warmupSteps < 0 || warmupSteps > steps) throw new IllegalArgumentException("warmupSteps must be in [0, steps], got " + warmupSteps);
         return this;

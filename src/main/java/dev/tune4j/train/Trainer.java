@@ -33,6 +33,7 @@ import java.util.function.Supplier;
  *       refuse a non-finite loss before any weight changes
  *       backward(n_i · loss_i)                 gradients of the summed loss accumulate
  *   g = g / Σ n_i                              the mean over every counted item of the update
+ *   g += l2_sp · (w - w_start)                 optional L2-SP pull towards the starting weights ({@link L2Sp})
  *   clip(g) -> schedule -> optimizer step -> zero gradients
  * </pre>
  * so accumulating 4 micro-batches of 2 equals one batch of 8, whatever the padding (peers average
@@ -72,6 +73,7 @@ public final class Trainer<B> {
     private final TrainConfig config;
     private final Optimizer optimizer;
     private final List<Parameter> params;
+    private final L2Sp l2Sp;
     private TrainState state = new TrainState();
     private Saver saver;
     private StopRequest stop = new StopRequest();
@@ -102,6 +104,12 @@ public final class Trainer<B> {
             default -> throw new IllegalArgumentException("unknown optimizer '" + config.optimizer + "' (expected adamw or sgd)");
         };
         this.params = groups.stream().flatMap(g -> g.params().stream()).toList();
+        this.l2Sp = config.l2Sp > 0 ? new L2Sp(config.l2Sp, params) : null;
+    }
+
+    /** How far the trained weights have moved from where training started (L2 norm), or NaN without L2-SP. */
+    public double distanceFromStart() {
+        return l2Sp == null ? Double.NaN : l2Sp.distance();
     }
 
     public Optimizer optimizer() {
@@ -222,6 +230,7 @@ public final class Trainer<B> {
             double norm = 0;
             if (weight > 0) {
                 GradClip.scaleGrads(params, 1.0 / weight);
+                if (l2Sp != null) l2Sp.addGradient();
                 // Both paths throw NonFiniteGradientException before any weight changes.
                 norm = config.clipNorm > 0 ? GradClip.clipGlobalNorm(params, config.clipNorm) : GradClip.globalNorm(params);
                 optimizer.step();

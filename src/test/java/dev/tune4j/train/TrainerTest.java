@@ -372,4 +372,66 @@ class TrainerTest {
         }
         return new LmBatch(TokenBatch.of(ids, rows, SEQ), targets);
     }
+
+    /** Adam steps of one training run on a fixed batch, with the given L2-SP strength; returns ||w - w0||. */
+    private static double distanceAfterTraining(double l2Sp) {
+        Transformer m = llama(3);
+        Map<String, float[]> start = new LinkedHashMap<>();
+        for (var e : m.namedParameters().entrySet()) start.put(e.getKey(), e.getValue().value().toHeap().data().clone());
+        TrainConfig c = config(30, 1e-2);
+        c.l2Sp = l2Sp;
+        Trainer<LmBatch> t = new Trainer<>(m, new CausalLmObjective(m), c);
+        t.fit(cycle(List.of(randomBatch(4, 2))), null, null);
+        double sum = 0;
+        for (var e : m.namedParameters().entrySet()) {
+            float[] w = e.getValue().value().toHeap().data(), w0 = start.get(e.getKey());
+            for (int i = 0; i < w.length; i++) sum += ((double) w[i] - w0[i]) * ((double) w[i] - w0[i]);
+        }
+        double d = Math.sqrt(sum);
+        if (l2Sp > 0) assertEquals(d, t.distanceFromStart(), 1e-6 * d, "the trainer's own distance figure");
+        return d;
+    }
+
+    @Test
+    void l2SpPullsTheWeightsTowardsWhereTrainingStarted() {
+        double free = distanceAfterTraining(0), pulled = distanceAfterTraining(1.0);
+        System.out.printf("L2-SP: distance from the start %.4f without, %.4f with lambda 1%n", free, pulled);
+        assertTrue(pulled < 0.8 * free, "L2-SP should keep the weights closer to the start: " + pulled + " vs " + free);
+    }
+
+    @Test
+    void l2SpAddsLambdaTimesTheDistanceToEachGradient() {
+        Transformer m = llama(3);
+        java.util.List<dev.tune4j.autograd.Parameter> params = m.trainableParameters();
+        L2Sp reg = new L2Sp(0.5, params);
+        float[] w = params.get(0).data();
+        w[0] += 2f;
+        w[1] -= 1f;
+        params.get(0).zeroGrad();
+        reg.addGradient();
+        float[] g = params.get(0).grad().data();
+        assertEquals(1.0f, g[0], 1e-6f);
+        assertEquals(-0.5f, g[1], 1e-6f);
+        assertEquals(0f, g[2], 0f);
+        assertEquals(Math.sqrt(5), reg.distance(), 1e-6);
+    }
+
+    @Test
+    void neftuneNoiseIsBoundedPresentOnlyWhileTrainingAndAFunctionOfTheTapeKey() {
+        Transformer m = llama(3);
+        m.setNeftuneAlpha(5);
+        m.train(false);
+        LmBatch b = randomBatch(4, 2);
+        float[] clean = m.hidden(b.tokens()).value().toHeap().data().clone();
+        m.train(true);
+        float[] noisy1, noisy2, other;
+        try (var tape = dev.tune4j.autograd.Tape.record(7)) { noisy1 = m.hidden(b.tokens()).value().toHeap().data().clone(); }
+        try (var tape = dev.tune4j.autograd.Tape.record(7)) { noisy2 = m.hidden(b.tokens()).value().toHeap().data().clone(); }
+        try (var tape = dev.tune4j.autograd.Tape.record(8)) { other = m.hidden(b.tokens()).value().toHeap().data().clone(); }
+        m.train(false);
+        assertArrayEquals(clean, m.hidden(b.tokens()).value().toHeap().data(), "no noise in evaluation");
+        assertArrayEquals(noisy1, noisy2, "the same tape key draws the same noise");
+        assertFalse(java.util.Arrays.equals(noisy1, other), "another key draws other noise");
+        assertFalse(java.util.Arrays.equals(noisy1, clean), "noise while training");
+    }
 }

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * task: causal_lm on plain text, end to end on a small random Llama (with a real WordPiece
  * tokenizer): packed windows, held-out perplexity falling, an adapter or a whole model saved.
  */
-class CausalLmTaskTest {
+class LanguageModelTaskTest {
     @TempDir
     Path dir;
 
@@ -96,6 +96,49 @@ class CausalLmTaskTest {
             try (var back = ClassificationTask.open(run.dir().resolve("model").toString())) {
                 assertEquals("LlamaForCausalLM", back.hfConfig().architecture());
             }
+        }
+    }
+
+    /** Text of another "domain": the same shape of sentence about other things. */
+    private Path general(int rows) throws Exception {
+        String[] who = {"the farmer", "an old man", "the teacher"}, did = {"planted", "sold", "bought"}, what = {"corn", "a horse", "bread"};
+        SplittableRandom rng = new SplittableRandom(4);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < rows; i++) {
+            sb.append(Json.line(Map.of("text", who[rng.nextInt(3)] + " " + did[rng.nextInt(3)] + " " + what[rng.nextInt(3)] + "."))).append('\n');
+        }
+        Path f = dir.resolve("general-" + rows + ".jsonl");
+        Files.writeString(f, sb);
+        return f;
+    }
+
+    @Test
+    void replayGeneralPerplexitySamplesAndL2SpReportWhatTheyDid() throws Exception {
+        Path model = tinyLlama(), data = text(80);
+        RecipeLoader.Builder b = recipe(model, data, "full").set("train.epochs", 2).set("eval.every", 4)
+                .set("replay.data", general(200).toString()).set("replay.ratio", 0.25)
+                .set("eval.general", general(40).toString()).set("regularization.l2_sp", 0.01)
+                .set("eval.samples", java.util.List.of("the cat")).set("eval.sample_tokens", 6);
+        try (FineTune.Run run = FineTune.run(b.build(), FineTune.Options.quiet())) {
+            JsonNode res = Json.MAPPER.readTree(run.dir().resolve("results.json").toFile());
+            JsonNode replay = res.path("replay");
+            int domain = replay.path("domain_rows").asInt(), drawn = replay.path("replay_rows").asInt();
+            assertTrue(domain > 0);
+            assertEquals(Math.round(domain * 0.25 / 0.75), drawn, "replay rows: a quarter of the mixed stream");
+            JsonNode f = res.path("forgetting");
+            System.out.printf("LM forgetting: domain %.1f -> %.1f, general %.1f -> %.1f (%+.0f%%), distance %.3f%n",
+                    f.path("domain_perplexity_before").asDouble(), f.path("domain_perplexity_after").asDouble(),
+                    f.path("general_perplexity_before").asDouble(), f.path("general_perplexity_after").asDouble(),
+                    100 * f.path("general_change").asDouble(), res.path("distance_from_start").asDouble());
+            assertTrue(f.path("domain_perplexity_after").asDouble() < f.path("domain_perplexity_before").asDouble(), "domain perplexity falls");
+            assertEquals(res.path("general_before").path("perplexity").asDouble(), f.path("general_perplexity_before").asDouble(), 1e-6);
+            assertTrue(res.path("distance_from_start").asDouble() > 0);
+            java.util.List<String> metrics = Files.readAllLines(run.dir().resolve("metrics.jsonl"));
+            assertEquals(2, metrics.stream().filter(l -> l.contains("\"split\":\"general\"")).count(), "general scored before and after");
+            java.util.List<String> samples = Files.readAllLines(run.dir().resolve("samples.jsonl"));
+            assertTrue(samples.getFirst().contains("\"step\":0"), "a sample before training");
+            assertTrue(samples.size() >= 3, "and one per evaluation: " + samples);
+            assertEquals(1, res.path("samples").size());
         }
     }
 }
