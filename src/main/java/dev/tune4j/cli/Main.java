@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
                 TrainCommand.class,
                 EvalCommand.class,
                 PredictCommand.class,
+                GenerateCommand.class,
                 BenchCommand.class,
                 DataCommand.class,
                 InspectCommand.class,

@@ -150,6 +150,12 @@ final class Artifacts {
             m.put("pooling", model.pooling());
         }
         m.put("max_length", r.data().maxLength());
+        if (r.task().equals("sft")) {
+            Map<String, Object> sft = new LinkedHashMap<>();
+            sft.put("template", r.sft().template());
+            sft.put("system_prompt", r.sft().systemPrompt());
+            m.put("sft", sft);
+        }
         m.put("eval_batch_size", r.eval().batchSize());
         m.put("cleaning", Map.of("rules", cleaning.rules().stream().map(Cleaner.Rule::id).toList(), "mail", cleaning.mail()));
         return m;
@@ -238,7 +244,7 @@ final class Artifacts {
         return new RunData.Cleaning(rules, meta.path("cleaning").path("mail").asText("auto"));
     }
 
-    private static JsonNode readMeta(Path f) throws IOException {
+    static JsonNode readMeta(Path f) throws IOException {
         try {
             return Json.MAPPER.readTree(Files.readString(f));
         } catch (com.fasterxml.jackson.core.JacksonException e) {
@@ -246,7 +252,7 @@ final class Artifacts {
         }
     }
 
-    private static PretrainedModel open(String spec) {
+    static PretrainedModel open(String spec) {
         return ClassificationTask.open(spec);
     }
 

@@ -123,4 +123,12 @@ public final class FineTune {
     public static TextClassifier load(Path runOrModel, Path adapter) {
         return Artifacts.load(runOrModel, adapter);
     }
+
+    /**
+     * A decoder for generation: a run folder, a model, or a model plus a PEFT adapter (applied
+     * unmerged). The run's metadata, when there is one, says how its prompts were rendered.
+     */
+    public static LanguageModel languageModel(String modelOrRun, Path adapter) {
+        return LanguageModel.open(modelOrRun, adapter);
+    }
 }
