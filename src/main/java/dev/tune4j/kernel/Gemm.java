@@ -42,6 +42,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 public final class Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Up to this many rows of A times a [n, k] weight take the dot-product path ({@link #fewRows}). */
+    static final int FEW_ROWS = 4;
     /** Rows of the micro-tile: 12 where there are 32 vector registers, else 6 (see the class comment). */
     static final int MR = S.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch")) ? 12 : 6;
     /** Columns of the micro-tile: two vectors. */
@@ -115,6 +117,10 @@ public final class Gemm {
             }
             return;
         }
+        if (m <= FEW_ROWS && !transA && transB) {
+            fewRows(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, biasOff, accumulate);
+            return;
+        }
         Call call = new Call(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, bias, biasOff, accumulate);
         int threads = Parallel.threads(), mPanels = ceilDiv(m, MR), nPanels = ceilDiv(n, NR);
         boolean parallel = threads > 1 && 2L * m * n * k >= MIN_PARALLEL_FLOPS;
@@ -126,6 +132,56 @@ public final class Gemm {
         } else {
             columns(call, 0, n);
         }
+    }
+
+    /**
+     * A few rows times a weight matrix stored [n, k] (a decode step: one token per sequence): each
+     * C element is one dot product of an A row with a B row, streamed straight from B as it is
+     * stored (a bf16 row widened once into a float buffer). Packing B into panels, as the blocked
+     * path does, would read and write every weight once more for a product that uses each once.
+     * Columns are split between threads; each element is one dot in a fixed order, so the result
+     * is the same for any thread count.
+     */
+    private static void fewRows(int m, int n, int k, float[] a, int aOff, int lda, Storage b, long bOff, int ldb,
+                                float[] c, int cOff, int ldc, float[] bias, int biasOff, boolean accumulate) {
+        boolean parallel = Parallel.threads() > 1 && 2L * m * n * k >= MIN_PARALLEL_FLOPS;
+        Parallel.Range body = (j0, j1) -> {
+            float[] heap = b instanceof Storage.Heap h ? h.array() : null;
+            float[] row = heap != null ? null : new float[k];
+            for (int j = j0; j < j1; j++) {
+                long rowAt = bOff + (long) j * ldb;
+                int rowOff = (int) rowAt;
+                if (heap == null) {
+                    b.read(rowAt, row, 0, k);
+                    rowOff = 0;
+                }
+                float[] br = heap != null ? heap : row;
+                for (int i = 0; i < m; i++) {
+                    float v = dot(a, aOff + i * lda, br, rowOff, k);
+                    int at = cOff + i * ldc + j;
+                    if (accumulate) v += c[at];
+                    c[at] = bias == null ? v : v + bias[biasOff + j];
+                }
+            }
+        };
+        if (parallel) Parallel.forRange(n, Math.max(16, n / (8 * Parallel.threads())), body);
+        else body.run(0, n);
+    }
+
+    /** sum x[xOff + i] * y[yOff + i] over i < k, in four vector accumulators, then their lanes, then the tail. */
+    private static float dot(float[] x, int xOff, float[] y, int yOff, int k) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i + 4 * L <= k; i += 4 * L) {
+            a0 = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), a0);
+            a1 = FloatVector.fromArray(S, x, xOff + i + L).fma(FloatVector.fromArray(S, y, yOff + i + L), a1);
+            a2 = FloatVector.fromArray(S, x, xOff + i + 2 * L).fma(FloatVector.fromArray(S, y, yOff + i + 2 * L), a2);
+            a3 = FloatVector.fromArray(S, x, xOff + i + 3 * L).fma(FloatVector.fromArray(S, y, yOff + i + 3 * L), a3);
+        }
+        for (; i + L <= k; i += L) a0 = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), a0);
+        float sum = Reduce.laneSum(a0.add(a1).add(a2.add(a3)));
+        for (; i < k; i++) sum = Math.fma(x[xOff + i], y[yOff + i], sum);
+        return sum;
     }
 
     /**

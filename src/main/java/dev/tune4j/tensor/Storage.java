@@ -48,9 +48,7 @@ public sealed interface Storage permits Storage.Heap, Storage.Segment {
         public void read(long index, float[] dst, int dstOffset, int len) {
             switch (dtype) {
                 case F32 -> MemorySegment.copy(segment, F32, index * 4, dst, dstOffset, len);
-                case BF16 -> {
-                    for (int i = 0; i < len; i++) dst[dstOffset + i] = DType.bf16ToF32(segment.get(I16, (index + i) * 2));
-                }
+                case BF16 -> Bf16.widen(segment, index * 2, dst, dstOffset, len);
                 case F16 -> {
                     for (int i = 0; i < len; i++) dst[dstOffset + i] = DType.f16ToF32(segment.get(I16, (index + i) * 2));
                 }

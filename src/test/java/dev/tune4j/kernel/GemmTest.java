@@ -122,31 +122,46 @@ class GemmTest {
     @Test
     void segmentBackedBIsUpcastWhilePackingInF32Bf16AndF16() {
         SplittableRandom rng = new SplittableRandom(4);
-        int m = 2 * MR + 1, n = NR + 7, k = KC + 9;
-        for (DType dtype : DType.values()) {
-            for (boolean tb : new boolean[] {false, true}) {
-                int rows = tb ? n : k, cols = tb ? k : n;
-                // B as the dtype's bytes in a segment, and the same values upcast to a heap array.
-                MemorySegment seg = Arena.ofAuto().allocate((long) rows * cols * dtype.byteSize);
-                float[] heapB = new float[rows * cols];
-                for (int i = 0; i < heapB.length; i++) {
-                    float v = (float) (rng.nextDouble() * 2 - 1);
-                    switch (dtype) {
-                        case F32 -> seg.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4L * i, v);
-                        case BF16 -> seg.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i, DType.f32ToBf16(v));
-                        case F16 -> seg.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i, DType.f32ToF16(v));
+        int n = NR + 7, k = KC + 9;
+        // m = 1 and 3 take the few-rows (dot product) path when B is transposed; 2MR+1 the blocked one
+        for (int m : new int[] {1, 3, 2 * MR + 1}) {
+            for (DType dtype : DType.values()) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    int rows = tb ? n : k, cols = tb ? k : n;
+                    // B as the dtype's bytes in a segment, and the same values upcast one by one to a heap array.
+                    MemorySegment seg = Arena.ofAuto().allocate((long) rows * cols * dtype.byteSize);
+                    float[] heapB = new float[rows * cols];
+                    for (int i = 0; i < heapB.length; i++) {
+                        float v = (float) (rng.nextDouble() * 2 - 1);
+                        switch (dtype) {
+                            case F32 -> {
+                                seg.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4L * i, v);
+                                heapB[i] = v;
+                            }
+                            case BF16 -> {
+                                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i, DType.f32ToBf16(v));
+                                heapB[i] = DType.bf16ToF32(DType.f32ToBf16(v));
+                            }
+                            case F16 -> {
+                                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i, DType.f32ToF16(v));
+                                heapB[i] = DType.f16ToF32(DType.f32ToF16(v));
+                            }
+                        }
                     }
+                    Storage segB = new Storage.Segment(seg, dtype);
+                    float[] read = new float[heapB.length - 3];
+                    segB.read(3, read, 0, read.length);
+                    assertArrayEquals(java.util.Arrays.copyOfRange(heapB, 3, heapB.length), read, dtype + ": read at an odd offset widens exactly");
+                    float[] a = random(rng, m * k), bias = random(rng, n);
+                    float[] fromSegment = new float[m * n], fromHeap = new float[m * n];
+                    Gemm.gemm(m, n, k, a, 0, k, false, segB, 0, cols, tb, fromSegment, 0, n, bias, 0, false);
+                    Gemm.gemm(m, n, k, a, 0, k, false, heapB, 0, cols, tb, fromHeap, 0, n, bias, 0, false);
+                    String what = dtype + " m=" + m + " transB=" + tb;
+                    assertArrayEquals(fromHeap, fromSegment, what);
+                    double expected = bias[n - 1];
+                    for (int kk = 0; kk < k; kk++) expected += (double) a[(m - 1) * k + kk] * heapB[tb ? (n - 1) * k + kk : kk * n + n - 1];
+                    assertEquals(expected, fromSegment[m * n - 1], 1e-4, what + " last element");
                 }
-                Storage segB = new Storage.Segment(seg, dtype);
-                segB.read(0, heapB, 0, heapB.length);
-                float[] a = random(rng, m * k), bias = random(rng, n);
-                float[] fromSegment = new float[m * n], fromHeap = new float[m * n];
-                Gemm.gemm(m, n, k, a, 0, k, false, segB, 0, cols, tb, fromSegment, 0, n, bias, 0, false);
-                Gemm.gemm(m, n, k, a, 0, k, false, heapB, 0, cols, tb, fromHeap, 0, n, bias, 0, false);
-                assertArrayEquals(fromHeap, fromSegment, dtype + " transB=" + tb);
-                double expected = bias[n - 1];
-                for (int kk = 0; kk < k; kk++) expected += (double) a[(m - 1) * k + kk] * heapB[tb ? (n - 1) * k + kk : kk * n + n - 1];
-                assertEquals(expected, fromSegment[m * n - 1], 1e-4, dtype + " transB=" + tb + " last element");
             }
         }
     }
