@@ -69,6 +69,7 @@ public final class SchemaMapping {
                         + String.join(", ", new java.util.TreeSet<>(ALIASES.keySet())) + ")");
             }
         }
+        sample = sample.stream().map(r -> new RawRow(r.origin(), withInstanceFields(r.fields()))).toList();
         List<Schema> candidates = forced != null ? List.of(forced) : DETECTION_ORDER;
         Schema best = null;
         int bestCount = -1;
@@ -118,8 +119,12 @@ public final class SchemaMapping {
 
     /** Turns a raw row into an example, or returns the reason it cannot be one. */
     public Object convert(RawRow row) {
-        ObjectNode f = row.fields();
         Origin o = row.origin();
+        ObjectNode f = withInstanceFields(row.fields());
+        JsonNode instances = f.get("instances");
+        if (schema == Schema.INSTRUCTION && instances != null && instances.isArray() && instances.size() > 1 && !row.fields().has("output")) {
+            return new Reject("invalid_field", "'instances' holds " + instances.size() + " input/output pairs; one per row is supported (split the row)", o, row.fields());
+        }
         String[] texts;
         String[] roles = null;
         String label = null;
@@ -163,6 +168,23 @@ public final class SchemaMapping {
             if (v != null && !v.isNull()) splitKey = v.isValueNode() ? v.asText() : v.toString();
         }
         return new Example(o, schema, roles, texts, label, meta, splitKey);
+    }
+
+    /**
+     * Self-instruct's seed format keeps a task's input and output in {@code instances}, a list of
+     * {input, output} objects: a row with exactly one and no top-level input/output gets them as
+     * fields of its own (a copy; the row is not changed).
+     */
+    static ObjectNode withInstanceFields(ObjectNode f) {
+        JsonNode instances = f.get("instances");
+        if (instances == null || !instances.isArray() || instances.size() != 1 || !instances.get(0).isObject()) return f;
+        if (f.has("input") || f.has("output")) return f;
+        ObjectNode copy = f.deepCopy();
+        JsonNode one = instances.get(0);
+        if (one.has("input")) copy.set("input", one.get("input"));
+        if (one.has("output")) copy.set("output", one.get("output"));
+        copy.remove("instances");
+        return copy;
     }
 
     private static final class FieldProblem extends Exception {

@@ -41,6 +41,19 @@ class SchemaMappingTest {
     }
 
     @Test
+    void selfInstructSeedRowsTakeTheirSingleInstanceAsInputAndOutput() throws Exception {
+        String one = "{\"id\": \"seed_task_1\", \"instruction\": \"Find the antonym.\", \"instances\": [{\"input\": \"day\", \"output\": \"night\"}]}";
+        String two = "{\"id\": \"seed_task_2\", \"instruction\": \"Add.\", \"instances\": [{\"input\": \"1+1\", \"output\": \"2\"}, {\"input\": \"2+2\", \"output\": \"4\"}]}";
+        SchemaMapping m = SchemaMapping.detect(rows(one), null, Map.of(), null);
+        assertEquals(Schema.INSTRUCTION, m.schema);
+        Example e = (Example) m.convert(rows(one).get(0));
+        assertArrayEquals(new String[] {"Find the antonym.", "day", "night"}, e.texts);
+        assertEquals(Map.of("id", "seed_task_1"), e.meta);
+        Reject r = assertInstanceOf(Reject.class, m.convert(rows(two).get(0)));
+        assertTrue(r.detail().contains("holds 2 input/output pairs"), r.detail());
+    }
+
+    @Test
     void fieldsCanBeRemapped() throws Exception {
         SchemaMapping m = SchemaMapping.detect(rows("{\"body\": \"hello\", \"category\": \"news\", \"src\": \"web\"}"), null,
                 Map.of("text", "body"), "src");
