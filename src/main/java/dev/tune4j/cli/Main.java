@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
                 PredictCommand.class,
                 BenchCommand.class,
                 DataCommand.class,
+                TokenizerCommand.class,
                 InspectCommand.class,
                 EmbedCommand.class,
                 ExportCommand.class,
