@@ -78,7 +78,7 @@ public final class BpeModel {
      * pair that has a merge, lowest first; an entry whose pair has changed since it was queued is
      * skipped; each merge queues the pairs the new symbol forms with its neighbours.
      */
-    int[] mergeWord(String word) {
+    private int[] mergeWord(String word) {
         int n = word.length();
         if (n == 0) return new int[0];
         int[] symbol = new int[n], next = new int[n], prev = new int[n];
