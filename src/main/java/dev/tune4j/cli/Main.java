@@ -20,6 +20,7 @@ import java.io.UncheckedIOException;
                 GenerateCommand.class,
                 BenchCommand.class,
                 DataCommand.class,
+                TokenizerCommand.class,
                 InspectCommand.class,
                 EmbedCommand.class,
                 ExportCommand.class,

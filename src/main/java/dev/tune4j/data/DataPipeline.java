@@ -35,7 +35,8 @@ public final class DataPipeline {
             "too_short_chars", "too_long_chars", "too_short_tokens", "too_long_tokens");
     public static final List<String> DUPLICATE_RULES = List.of("conflicting_labels", "exact_duplicates", "near_duplicates");
 
-    private static final int SAMPLE = 1000;
+    /** Rows the schema is decided on. */
+    static final int SAMPLE = 1000;
 
     public static PrepareResult run(PrepareConfig cfg) {
         if (cfg.inputs.isEmpty()) throw new IllegalArgumentException("no input given (--input FILE...)");

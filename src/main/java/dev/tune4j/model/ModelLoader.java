@@ -51,9 +51,15 @@ public final class ModelLoader {
     /**
      * @param tokenizer a tokenizer.json (or folder holding one) to use instead of the model's, or null
      * @param config    a config.json to use instead of the model's (for ONNX: its keys win over the derived ones), or null
+     * @param fromConfigAlone whether a folder with a config.json and no weights is opened with freshly drawn weights
+     *                  (a model about to be trained from scratch) rather than refused
      */
-    public record Options(Path tokenizer, Path config) {
+    public record Options(Path tokenizer, Path config, boolean fromConfigAlone) {
         public static final Options DEFAULT = new Options(null, null);
+
+        public Options(Path tokenizer, Path config) {
+            this(tokenizer, config, false);
+        }
     }
 
     private ModelLoader() {}
@@ -115,6 +121,13 @@ public final class ModelLoader {
             throw new IllegalArgumentException(path + ": holds pytorch_model.bin but no safetensors; tune4j reads safetensors only"
                     + " (convert once with safetensors' convert script, or save_pretrained(..., safe_serialization=True))");
         }
+        if (Files.isDirectory(path) && !hasSafetensors(path)) {
+            if (!options.fromConfigAlone()) {
+                throw new IllegalArgumentException(path + ": config.json but no weights (model.safetensors or an index); to train this"
+                        + " architecture from scratch, set train.init: random in the recipe");
+            }
+            return fromConfigAlone(spec, folder, family, hf, config, configFile, options);
+        }
         List<AutoCloseable> resources = new ArrayList<>();
         try {
             Checkpoint ckpt = Safetensors.open(path);
@@ -137,6 +150,21 @@ public final class ModelLoader {
             closeAll(resources, e);
             throw e;
         }
+    }
+
+    /** The architecture of the config with the weights the family draws for a new model, under the checkpoint's names. */
+    private static PretrainedModel fromConfigAlone(String spec, Path folder, ModelFamily family, HfConfig hf, TransformerConfig config,
+                                                   Path configFile, Options options) throws IOException {
+        Map<String, dev.tune4j.tensor.Tensor> fresh = WeightMapper.export(family.build(config, hf), family.weights(config, hf));
+        Map<String, String> dtypes = new LinkedHashMap<>();
+        for (String n : fresh.keySet()) dtypes.put(n, "F32");
+        List<Path> sources = new ArrayList<>(List.of(configFile));
+        Path tokenizerPath = options.tokenizer() != null ? options.tokenizer() : findTokenizer(folder);
+        TokenizerFiles tok = tokenizerPath == null ? TokenizerFiles.NONE : readTokenizer(tokenizerPath);
+        sources.addAll(tok.paths);
+        List<AutoCloseable> resources = tok.tokenizer == null ? List.of() : List.of(tok.tokenizer);
+        return new PretrainedModel(spec, family, hf, config, TensorSource.of(fresh, configFile + " (fresh weights)"), dtypes,
+                tok.tokenizer, tok.files, sources, resources);
     }
 
     private static boolean hasSafetensors(Path folder) throws IOException {

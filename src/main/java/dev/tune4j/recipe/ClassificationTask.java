@@ -41,7 +41,7 @@ final class ClassificationTask {
         if (data.validation().isEmpty()) throw new IllegalArgumentException("data.validation: no validation rows (give a fraction > 0 or a file)");
         for (String leak : data.leaks()) opts.progress().message("warning: leakage: " + leak + " also occurs in the training data");
 
-        PretrainedModel base = open(r.model());
+        PretrainedModel base = open(r);
         try {
             SequenceClassifier model = base.classifier(new ClassifierSpec(labels, pooling(r), false, r.train().seed()));
             Artifacts.Trainable trainable = Artifacts.Trainable.of(model);
@@ -69,8 +69,17 @@ final class ClassificationTask {
     }
 
     static PretrainedModel open(String spec) {
+        return open(spec, ModelLoader.Options.DEFAULT);
+    }
+
+    /** The recipe's model; with {@code train.init: random} a folder may hold only config.json (and tokenizer files). */
+    static PretrainedModel open(Recipe r) {
+        return open(r.model(), new ModelLoader.Options(null, null, r.train().init().equals("random")));
+    }
+
+    private static PretrainedModel open(String spec, ModelLoader.Options options) {
         try {
-            return ModelLoader.load(spec);
+            return ModelLoader.load(spec, options);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read model " + spec + ": " + IoErrors.describe(e), e);
         }

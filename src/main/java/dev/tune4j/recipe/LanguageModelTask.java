@@ -38,7 +38,7 @@ final class LanguageModelTask {
         RunData data = RunData.load(r, sft ? null : Schema.TEXT, folder.resolve("data"));
         if (data.validation().isEmpty()) throw new IllegalArgumentException("data.validation: no validation rows (give a fraction > 0 or a file)");
         for (String leak : data.leaks()) opts.progress().message("warning: leakage: " + leak + " also occurs in the training data");
-        PretrainedModel base = ClassificationTask.open(r.model());
+        PretrainedModel base = ClassificationTask.open(r);
         try {
             Transformer lm = base.model();
             if (!lm.config.lmHead || !lm.config.causal) {
