@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * to Hugging Face's halves; then the family builds and loads the {@link Transformer} as it would
  * from a checkpoint folder. Llama 3 rope scaling ({@code rope_freqs.weight}) is not mapped back.
  */
-final class GgufBack {
+public final class GgufBack {
     private static final Pattern BLOCK = Pattern.compile("blk\\.(\\d+)\\.(\\w+)\\.(weight|bias)");
     private static final Map<String, String> BLOCK_NAMES = Map.ofEntries(
             Map.entry("attn_norm", "input_layernorm"), Map.entry("attn_q", "self_attn.q_proj"), Map.entry("attn_k", "self_attn.k_proj"),
@@ -56,7 +56,7 @@ final class GgufBack {
     }
 
     /** The Transformer with the file's weights, built and loaded by the Llama family. */
-    static Transformer load(GgufFile f) {
+    public static Transformer load(GgufFile f) {
         HfConfig hf = new HfConfig(config(f), f.path().toString());
         ModelFamily family = Families.forConfig(hf);
         TransformerConfig c = family.config(hf);

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * (GgufBack: names mapped back, the rotary permutation undone) gives the Hugging Face folder's
  * logits: to 1e-5 in F32, within Q8_0's rounding in Q8_0.
  */
-class GgufExportTest {
+public class GgufExportTest {
     /** Above TinyBpe.SIZE, so the exported vocabulary has [PAD] entries like real padded vocabularies. */
     static final int VOCAB = 288;
 
@@ -30,7 +30,7 @@ class GgufExportTest {
     Path dir;
 
     /** A random tiny model of {@code family} (RandomCheckpoints) with the TinyBpe tokenizer. */
-    static Path tinyModel(Path dir, String family, TinyBpe.Pre pre, long seed) throws Exception {
+    public static Path tinyModel(Path dir, String family, TinyBpe.Pre pre, long seed) throws Exception {
         Path folder = LoraFixtures.folder(dir, family, Map.of("vocab_size", VOCAB, "bos_token_id", 257, "eos_token_id", 258), seed);
         TinyBpe.write(folder, pre);
         return folder;
@@ -43,7 +43,7 @@ class GgufExportTest {
         return out;
     }
 
-    static final int[] PROMPT = {256 + 2, 7, 99, 260, 261, 262, 40, 41, 42, 5, 277, 280};
+    public static final int[] PROMPT = {256 + 2, 7, 99, 260, 261, 262, 40, 41, 42, 5, 277, 280};
 
     static float[] hfLogits(Path model, int[] ids) throws Exception {
         try (PretrainedModel m = ModelLoader.load(model.toString())) {
@@ -58,7 +58,7 @@ class GgufExportTest {
         }
     }
 
-    static double maxAbsDiff(float[] a, float[] b) {
+    public static double maxAbsDiff(float[] a, float[] b) {
         assertEquals(a.length, b.length);
         double max = 0;
         for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
