@@ -195,7 +195,7 @@ public final class ExportCommand implements Callable<Integer> {
             case "bf16", "bfloat16" -> DType.BF16;
             case "f16", "float16", "fp16" -> DType.F16;
             default -> throw new IllegalArgumentException("unknown --dtype '" + s + "' (expected f32, bf16 or f16"
-                    + (s.toLowerCase(Locale.ROOT).startsWith("q") ? "; q8_0 is for --format gguf)" : ")"));
+                    + (s.toLowerCase(Locale.ROOT).startsWith("q") ? "; q8_0 is for export --format gguf)" : ")"));
         };
     }
 

@@ -65,7 +65,7 @@ class ExportGgufCommandTest {
         assertNotEquals(0, folder.code());
         assertTrue(folder.err().contains("ending in .gguf"), folder.err());
         ModelCommandsTest.Run q8 = ModelCommandsTest.run("export", "--model", llama.toString(), "--dtype", "q8_0", "--out", dir.resolve("hf").toString());
-        assertTrue(q8.err().contains("q8_0 is for --format gguf"), q8.err());
+        assertTrue(q8.err().contains("q8_0 is for export --format gguf"), q8.err());
         Path gpt2 = LoraFixtures.folder(dir.resolve("gpt2"), "gpt2", Map.of(), 2);
         ModelCommandsTest.Run other = ModelCommandsTest.run("export", "--model", gpt2.toString(), "--format", "gguf", "--out", dir.resolve("g.gguf").toString());
         assertNotEquals(0, other.code());
