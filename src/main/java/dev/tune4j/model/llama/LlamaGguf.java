@@ -12,7 +12,6 @@ import dev.tune4j.tensor.Tensor;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -67,8 +66,8 @@ public final class LlamaGguf {
      */
     public record Options(GgmlType dtype, String name, String tokenizerPre) {}
 
-    /** What was written: the architecture, the tensor count per stored type, the vocabulary's summary. */
-    public record Result(Path file, String architecture, Map<GgmlType, Integer> tensorTypes, GgufVocab vocab) {}
+    /** What was written: the architecture, the tensor count per stored type, the vocabulary. */
+    public record Result(String architecture, Map<GgmlType, Integer> tensorTypes, GgufVocab vocab) {}
 
     private LlamaGguf() {}
 
@@ -156,8 +155,7 @@ public final class LlamaGguf {
             float[] factors = ropeFactors(c, scaling);
             add(w, types, "rope_freqs.weight", GgmlType.F32, new int[] {factors.length}, () -> Tensor.of(factors, factors.length));
         }
-        Map<String, Tensor> weights = new LinkedHashMap<>(m.exportWeights());
-        for (var e : weights.entrySet()) {
+        for (var e : m.exportWeights().entrySet()) {
             String name = tensorName(e.getKey());
             Tensor t = e.getValue();
             int[] shape = t.shape();
@@ -167,7 +165,7 @@ public final class LlamaGguf {
             add(w, types, name, storedType(name, shape, o.dtype()), shape, source);
         }
         w.write(out);
-        return new Result(out, arch, types, vocab);
+        return new Result(arch, types, vocab);
     }
 
     private static void add(GgufWriter w, Map<GgmlType, Integer> types, String name, GgmlType type, int[] shape, Supplier<Tensor> source) {
