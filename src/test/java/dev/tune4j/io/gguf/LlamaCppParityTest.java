@@ -52,8 +52,8 @@ class LlamaCppParityTest {
         if (!Files.isRegularFile(pkg.resolve("dist/index.js"))) why = "node-llama-cpp is not installed at " + pkg;
         else if (!nodeRuns()) why = "node is not on the PATH";
         if (why != null) {
-            System.out.println("SKIPPED LlamaCppParityTest: " + why + " (.ci/run installs it: npm install --prefix ~/.cache/tune4j/node-llama-cpp"
-                    + " node-llama-cpp@3.21.1 @node-llama-cpp/linux-x64@3.21.1; or set TUNE4J_NODE_LLAMA_CPP to the package folder)");
+            System.out.println("SKIPPED LlamaCppParityTest: " + why + " (scripts/install-node-llama-cpp.sh installs it, as .ci/run does;"
+                    + " or set TUNE4J_NODE_LLAMA_CPP to a node-llama-cpp package folder)");
         }
         Assumptions.assumeTrue(why == null, why);
         nodeLlamaCpp = pkg;
