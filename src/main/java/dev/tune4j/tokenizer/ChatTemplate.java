@@ -1,5 +1,8 @@
 package dev.tune4j.tokenizer;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -70,14 +73,14 @@ public final class ChatTemplate {
     public record Rendered(String text, List<Span> spans, boolean eosAppended) { }
 
     private final String name;
-    private final String source;
+    private final HfJinja jinja;
     private final Map<String, Object> tokenVariables;
     private final String eos;
     private final List<String> markers;
 
     private ChatTemplate(String name, String source, Map<String, Object> tokenVariables, Set<String> markers) {
         this.name = name;
-        this.source = source;
+        this.jinja = HfJinja.compile(name, source);
         this.tokenVariables = Map.copyOf(tokenVariables);
         this.eos = tokenVariables.get("eos_token") instanceof String s ? s : null;
         List<String> sorted = new ArrayList<>(markers);
@@ -104,8 +107,7 @@ public final class ChatTemplate {
         Map<String, Object> tokens = new LinkedHashMap<>();
         Set<String> markers = new LinkedHashSet<>();
         if (config != null) readTokens(config, configFile, tokens, markers);
-        JsonNode tokenizer = readJson(modelFolder.resolve("tokenizer.json"));
-        if (tokenizer != null) for (JsonNode t : tokenizer.path("added_tokens")) addText(markers, t.path("content"));
+        for (JsonNode t : addedTokens(modelFolder.resolve("tokenizer.json"))) addText(markers, t.path("content"));
 
         String folder = modelFolder.toAbsolutePath().normalize().getFileName() + "/";
         JsonNode template = config == null ? null : config.get("chat_template");
@@ -187,7 +189,7 @@ public final class ChatTemplate {
         Map<String, Object> variables = new HashMap<>(tokenVariables);
         variables.put("messages", list);
         variables.put("add_generation_prompt", addGenerationPrompt);
-        return HfJinja.render(name, source, variables);
+        return jinja.render(variables);
     }
 
     @Override
@@ -201,6 +203,23 @@ public final class ChatTemplate {
             return JSON.readTree(file.toFile());
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+    }
+
+    /** tokenizer.json's {@code added_tokens}, read without building the vocabulary (megabytes) as a tree. */
+    private static JsonNode addedTokens(Path tokenizerJson) throws IOException {
+        if (!Files.isRegularFile(tokenizerJson)) return JSON.createArrayNode();
+        try (JsonParser p = JSON.createParser(tokenizerJson.toFile())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) throw new IllegalArgumentException(tokenizerJson + ": not a JSON object");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                if (field.equals("added_tokens")) return JSON.readTree(p);
+                p.skipChildren();
+            }
+            return JSON.createArrayNode();
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(tokenizerJson + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
     }
 

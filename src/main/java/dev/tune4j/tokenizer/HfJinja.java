@@ -5,6 +5,7 @@ import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.InterpretException;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.exptest.ExpTest;
@@ -23,6 +24,7 @@ import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Jinja as Hugging Face transformers renders chat templates ({@code _compile_jinja_template} in
@@ -36,43 +38,72 @@ import java.util.Set;
  * {@code +}, {@code for k in dict} iterates keys, dict literal keys are expressions, lists and
  * dicts print as Python does, comments obey the trimming rules, strings have Python's methods
  * ({@link PythonStrings}), reversed slices and keyword arguments with operators parse as in Python
- * ({@link JinjaSource}), an unknown filter or test is an error rather than empty output, and, as with Jinja's default
- * {@code keep_trailing_newline=False}, one trailing newline of the template is dropped.
+ * ({@link JinjaSource}), an unknown filter or test is an error rather than empty output, and, as
+ * with Jinja's default {@code keep_trailing_newline=False}, one trailing newline of the template
+ * is dropped. Renders may run on several threads at once.
  */
 final class HfJinja {
     private static final Jinjava JINJAVA = create();
 
-    private HfJinja() { }
+    private final String name;
+    /** Parsed once, rendered for every conversation. */
+    private final Node root;
+
+    private HfJinja(String name, Node root) {
+        this.name = name;
+        this.root = root;
+    }
+
+    /** Parses {@code source}; a syntax error (unknown tag, unclosed block, ...) is one line naming the template. */
+    static HfJinja compile(String name, String source) {
+        Run run = new Run(Map.of());
+        Node root = run.execute(name, interpreter -> interpreter.parse(withoutTrailingNewline(JinjaSource.forJinjava(source))));
+        return new HfJinja(name, root);
+    }
 
     /**
-     * Renders {@code source} with {@code variables}; any fatal template error (syntax, unknown
-     * filter, test or function, {@code raise_exception}) becomes one line naming the template.
+     * Renders the template with {@code variables}; any fatal template error (unknown filter, test
+     * or function, {@code raise_exception}, ...) becomes one line naming the template.
      */
-    static String render(String name, String source, Map<String, ?> variables) {
+    String render(Map<String, ?> variables) {
         Map<String, Object> all = new HashMap<>(variables);
         // transformers' globals are variables too: templates test `strftime_now is defined` (Llama 3.2).
         all.put("raise_exception", true);
         all.put("strftime_now", true);
-        Checked context = new Checked(JINJAVA.getGlobalContextCopy(), all);
-        JinjavaInterpreter interpreter = new JinjavaInterpreter(JINJAVA, context, JINJAVA.getGlobalConfig());
-        JinjavaInterpreter.pushCurrent(interpreter);
-        String output;
-        try {
-            output = interpreter.render(withoutTrailingNewline(JinjaSource.forJinjava(source)));
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("chat template " + name + ": " + describe(e, e.getMessage(), -1), e);
-        } finally {
-            JinjavaInterpreter.popCurrent();
+        return new Run(all).execute(name, interpreter -> interpreter.render(root));
+    }
+
+    /** One interpreter, its context and its errors. */
+    private static final class Run {
+        final Checked context;
+        final JinjavaInterpreter interpreter;
+
+        Run(Map<String, ?> variables) {
+            context = new Checked(JINJAVA.getGlobalContext(), variables);
+            interpreter = new JinjavaInterpreter(JINJAVA, context, JINJAVA.getGlobalConfig());
         }
-        for (TemplateError e : interpreter.getErrors()) {
-            if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
-                throw new IllegalArgumentException("chat template " + name + ": " + describe(e.getException(), e.getMessage(), e.getLineno()));
+
+        <T> T execute(String name, Function<JinjavaInterpreter, T> work) {
+            JinjavaInterpreter.pushCurrent(interpreter);
+            T result;
+            try {
+                result = work.apply(interpreter);
+            } catch (RuntimeException e) {
+                int line = e instanceof InterpretException ie ? ie.getLineNumber() : -1;
+                throw new IllegalArgumentException("chat template " + name + ": " + describe(e, e.getMessage(), line), e);
+            } finally {
+                JinjavaInterpreter.popCurrent();
             }
+            for (TemplateError e : interpreter.getErrors()) {
+                if (e.getSeverity() == TemplateError.ErrorType.FATAL) {
+                    throw new IllegalArgumentException("chat template " + name + ": " + describe(e.getException(), e.getMessage(), e.getLineno()));
+                }
+            }
+            if (!context.unknown.isEmpty()) {
+                throw new IllegalArgumentException("chat template " + name + ": unknown " + String.join(", ", context.unknown));
+            }
+            return result;
         }
-        if (!context.unknown.isEmpty()) {
-            throw new IllegalArgumentException("chat template " + name + ": unknown " + String.join(", ", context.unknown));
-        }
-        return output;
     }
 
     private static String withoutTrailingNewline(String source) {

@@ -199,11 +199,17 @@ class ChatTemplateTest {
     }
 
     @Test
-    void syntaxErrorsNameTheTemplateOnOneLine() {
-        ChatTemplate broken = ChatTemplate.fromSource("broken", "{% for m in messages %}\n{{ m.content | no_such_filter }}{% endfor %}", null, "</s>");
-        var e = assertThrows(IllegalArgumentException.class, () -> broken.render(List.of(new ChatMessage("user", "a")), false));
-        assertTrue(e.getMessage().startsWith("chat template broken: "), e.getMessage());
+    void templateErrorsAreOneLineNamingTheTemplate() {
+        // the block structure is checked when the template loads, expressions when it renders
+        var e = assertThrows(IllegalArgumentException.class, () -> ChatTemplate.fromSource("unclosed", "{% for m in messages %}\n{% if true %}{% endfor %}", null, null));
+        assertTrue(e.getMessage().startsWith("chat template unclosed: ") && e.getMessage().contains("Mismatched end tag"), e.getMessage());
+        ChatTemplate empty = ChatTemplate.fromSource("empty-if", "{% for m in messages %}\n{% if %}{% endif %}{% endfor %}", null, null);
+        e = assertThrows(IllegalArgumentException.class, () -> empty.render(List.of(new ChatMessage("user", "a")), false));
+        assertTrue(e.getMessage().startsWith("chat template empty-if: Syntax error in '{% if %}'"), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
+        ChatTemplate filter = ChatTemplate.fromSource("filter", "{% for m in messages %}{{ m.content | no_such_filter }}{% endfor %}", null, null);
+        e = assertThrows(IllegalArgumentException.class, () -> filter.render(List.of(new ChatMessage("user", "a")), false));
+        assertEquals("chat template filter: unknown filter 'no_such_filter'", e.getMessage());
     }
 
     @Test
@@ -265,6 +271,19 @@ class ChatTemplateTest {
         assertTrue(r.text().endsWith("### Response:\nHello<|endoftext|>"), r.text());
         assertEquals("<|endoftext|>", r.text().substring(r.spans().getFirst().contentEnd(), r.spans().getFirst().endOfTurnEnd()),
                 "a bos that doubles as eos still ends turns");
+    }
+
+    @Test
+    void endOfTurnTokensMayComeFromTokenizerJsonsAddedTokens(@TempDir Path dir) throws Exception {
+        // Phi-3 style: turns end with <|end|>, an added token of tokenizer.json, while eos is another token
+        Files.writeString(dir.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|endoftext|>\", \"chat_template\":"
+                + " \"{% for m in messages %}{{ '<|' + m.role + '|>' + m.content + '<|end|>' }}{% endfor %}\"}");
+        Files.writeString(dir.resolve("tokenizer.json"), "{\"version\": \"1.0\", \"added_tokens\": [{\"id\": 7, \"content\": \"<|end|>\"}],"
+                + " \"model\": {\"vocab\": {\"a\": 0}}}");
+        Rendered r = ChatTemplate.of(dir).render(List.of(new ChatMessage("user", "Hi"), new ChatMessage("assistant", "Hello")), false);
+        assertEquals("<|user|>Hi<|end|><|assistant|>Hello<|end|>", r.text());
+        assertFalse(r.eosAppended());
+        assertEquals("<|end|>", r.text().substring(r.spans().getFirst().contentEnd(), r.spans().getFirst().endOfTurnEnd()));
     }
 
     @Test
