@@ -117,8 +117,8 @@ public final class HfTokenizer implements Tokenizer {
     // ---- encoding ------------------------------------------------------------------------------
 
     @Override
-    public Encoding encode(String text, int maxLength) {
-        return truncate(convert(native_.encode(text)), maxLength);
+    public Encoding encode(String text, int maxLength, boolean addSpecialTokens) {
+        return truncate(convert(native_.encode(text, addSpecialTokens, false), text), maxLength);
     }
 
     @Override
@@ -130,7 +130,7 @@ public final class HfTokenizer implements Tokenizer {
         Encoding[] enc = new Encoding[raw.length];
         int longest = 0;
         for (int i = 0; i < raw.length; i++) {
-            enc[i] = truncate(convert(raw[i]), maxLength);
+            enc[i] = truncate(convert(raw[i], texts.get(i)), maxLength);
             longest = Math.max(longest, enc[i].length());
         }
         int[][] ids = new int[enc.length][], mask = new int[enc.length][], types = new int[enc.length][];
@@ -159,7 +159,7 @@ public final class HfTokenizer implements Tokenizer {
         return 0;
     }
 
-    private static Encoding convert(ai.djl.huggingface.tokenizers.Encoding e) {
+    private static Encoding convert(ai.djl.huggingface.tokenizers.Encoding e, String text) {
         long[] ids = e.getIds();
         int n = ids.length;
         int[] outIds = new int[n], mask = new int[n], types = new int[n], specials = new int[n];
@@ -174,7 +174,24 @@ public final class HfTokenizer implements Tokenizer {
             CharSpan span = spans == null ? null : spans[i];
             offsets[i] = span == null ? new int[]{0, 0} : new int[]{span.getStart(), span.getEnd()};
         }
+        if (text.length() != text.codePointCount(0, text.length())) toUtf16(offsets, text);
         return new Encoding(outIds, mask, types, specials, e.getTokens(), offsets);
+    }
+
+    /**
+     * The native library counts offsets in code points; Java indexes UTF-16 units, which differ
+     * after any character outside the Basic Multilingual Plane (emoji, many CJK extensions).
+     */
+    private static void toUtf16(int[][] offsets, String text) {
+        int[] unitOf = new int[text.codePointCount(0, text.length()) + 1];
+        for (int cp = 0, unit = 0; cp < unitOf.length; cp++) {
+            unitOf[cp] = unit;
+            if (unit < text.length()) unit += Character.charCount(text.codePointAt(unit));
+        }
+        for (int[] o : offsets) {
+            o[0] = unitOf[Math.min(o[0], unitOf.length - 1)];
+            o[1] = unitOf[Math.min(o[1], unitOf.length - 1)];
+        }
     }
 
     /** Right truncation that keeps the template's special tokens: drops the last text tokens. */

@@ -13,7 +13,14 @@ public interface Tokenizer extends AutoCloseable {
     default Encoding encode(String text) { return encode(text, maxLength()); }
 
     /** Encodes one text, truncated to {@code maxLength} tokens (special tokens included). */
-    Encoding encode(String text, int maxLength);
+    default Encoding encode(String text, int maxLength) { return encode(text, maxLength, true); }
+
+    /**
+     * Encodes one text, with or without the special tokens the tokenizer's template adds around
+     * it; without them for text that already holds them, such as a rendered chat template (as
+     * transformers does with {@code add_special_tokens=False}).
+     */
+    Encoding encode(String text, int maxLength, boolean addSpecialTokens);
 
     /**
      * Encodes a batch, truncating each text to {@code maxLength} tokens and padding on the right

@@ -45,6 +45,24 @@ class HfTokenizerTest {
     }
 
     @Test
+    void withoutSpecialTokensTheTemplateAddsNone() {
+        Encoding e = miniLm.encode("Hello world!", 128, false);
+        assertArrayEquals(new int[]{7592, 2088, 999}, e.ids());
+        assertArrayEquals(new int[]{0, 5}, e.offsets()[0]);
+    }
+
+    @Test
+    void offsetsAreStringIndicesAfterCharactersOutsideTheBasicPlane() {
+        String text = "x\uD83D\uDE00 b\u00e9 [SEP] y";     // the emoji takes two UTF-16 units, one code point
+        Encoding e = miniLm.encode(text, 128, false);
+        assertArrayEquals(new String[]{"[UNK]", "be", "[SEP]", "y"}, e.tokens());
+        assertEquals("x\uD83D\uDE00", text.substring(e.offsets()[0][0], e.offsets()[0][1]));
+        assertEquals("b\u00e9", text.substring(e.offsets()[1][0], e.offsets()[1][1]));
+        assertEquals("[SEP]", text.substring(e.offsets()[2][0], e.offsets()[2][1]));
+        assertEquals("y", text.substring(e.offsets()[3][0], e.offsets()[3][1]));
+    }
+
+    @Test
     void miniLmSpecialTokensVocabularyAndMaxLengthAreFound() {
         assertEquals(new SpecialTokens(0, -1, -1, 100, 101, 102, 103), miniLm.specialTokens());
         assertEquals(30522, miniLm.vocabSize());
