@@ -34,11 +34,11 @@ public final class ForgettingStudy {
 
     /** The sizes of a study: the small model, how long each phase trains, how much domain text. */
     public record Scale(int vocab, int hidden, int layers, int heads, int kvHeads, int seq, int pretrainEpochs,
-                        int finetuneEpochs, int domainChars, int heldOutEvery, int batch) {
+                        int finetuneEpochs, int generalChars, int domainChars, int heldOutChars, int heldOutEvery, int batch) {
         /** About 4.6M parameters; tens of minutes on two cores. */
-        public static final Scale FULL = new Scale(4096, 256, 4, 4, 2, 128, 3, 2, 300_000, 10, 16);
-        /** Seconds: for the test that keeps the study's code working. */
-        public static final Scale SMALL = new Scale(600, 64, 2, 4, 2, 48, 2, 1, 12_000, 4, 8);
+        public static final Scale FULL = new Scale(4096, 256, 4, 4, 2, 128, 3, 2, Integer.MAX_VALUE, 300_000, 150_000, 10, 16);
+        /** About a minute: for the test that keeps the study's code working. */
+        public static final Scale SMALL = new Scale(600, 64, 2, 4, 2, 48, 2, 1, 60_000, 12_000, 12_000, 4, 8);
     }
 
     /** One way to fine-tune: a name and the recipe keys that make it. */
@@ -57,8 +57,8 @@ public final class ForgettingStudy {
         try {
             Files.createDirectories(out);
             Path data = Files.createDirectories(out.resolve("data"));
-            split(general, data.resolve("general-train.jsonl"), data.resolve("general-heldout.jsonl"), s.heldOutEvery(), Integer.MAX_VALUE, seed);
-            split(domain, data.resolve("domain-train.jsonl"), data.resolve("domain-heldout.jsonl"), s.heldOutEvery(), s.domainChars(), seed);
+            split(general, data.resolve("general-train.jsonl"), data.resolve("general-heldout.jsonl"), s.heldOutEvery(), s.generalChars(), s.heldOutChars(), seed);
+            split(domain, data.resolve("domain-train.jsonl"), data.resolve("domain-heldout.jsonl"), s.heldOutEvery(), s.domainChars(), s.heldOutChars(), seed);
 
             Path base = Files.createDirectories(out.resolve("base"));
             int vocab = tokenizer(data.resolve("general-train.jsonl"), base, s);
@@ -120,8 +120,8 @@ public final class ForgettingStudy {
         return ((Number) ((Map<?, ?>) results.get(split)).get("perplexity")).doubleValue();
     }
 
-    /** Every {@code every}-th row held out; training rows in a seeded order, cut to about maxChars. */
-    private static void split(Path in, Path train, Path heldOut, int every, int maxChars, long seed) throws IOException {
+    /** Every {@code every}-th row held out (the first ones, to about heldOutChars); training rows in a seeded order, cut to about maxChars. */
+    private static void split(Path in, Path train, Path heldOut, int every, int maxChars, int heldOutChars, long seed) throws IOException {
         List<String> lines = Files.readAllLines(in).stream().filter(l -> !l.isBlank()).toList();
         List<String> kept = new ArrayList<>(), held = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
@@ -131,15 +131,19 @@ public final class ForgettingStudy {
             (i % every == every - 1 ? held : kept).add(line);
         }
         java.util.Collections.shuffle(kept, new java.util.Random(seed));
-        List<String> cut = new ArrayList<>();
+        Files.write(train, upTo(kept, maxChars));
+        Files.write(heldOut, upTo(held, heldOutChars));
+    }
+
+    private static List<String> upTo(List<String> lines, int maxChars) {
+        List<String> out = new ArrayList<>();
         long chars = 0;
-        for (String l : kept) {
+        for (String l : lines) {
             if (chars >= maxChars) break;
-            cut.add(l);
+            out.add(l);
             chars += l.length();
         }
-        Files.write(train, cut);
-        Files.write(heldOut, held);
+        return out;
     }
 
     private static int tokenizer(Path text, Path dir, Scale s) throws IOException {

@@ -54,6 +54,23 @@ public record LanguageModel(PretrainedModel model, JsonNode meta) implements Aut
     }
 
 
+    /** How prompts become ids: through a chat template, and the tokens that close a turn there. */
+    public record Chat(dev.tune4j.generate.PromptEncoder encoder, java.util.List<String> endOfTurn, String template,
+                       dev.tune4j.tokenizer.ChatTemplate chatTemplate, String systemPrompt) {}
+
+    /**
+     * The chat template this model was instruction-tuned with (the run's choice and system prompt),
+     * else the model's own, else ChatML with its special tokens; {@code systemPrompt} overrides the run's.
+     */
+    public Chat chat(String systemPrompt) {
+        JsonNode sft = meta == null ? null : meta.path("sft");
+        String choice = sft != null && sft.path("template").isTextual() ? sft.path("template").asText() : "auto";
+        String system = systemPrompt != null ? systemPrompt
+                : sft != null && sft.path("system_prompt").isTextual() ? sft.path("system_prompt").asText() : null;
+        dev.tune4j.tokenizer.ChatTemplate t = SftRows.template(choice, model);
+        return new Chat(SftRows.promptEncoder(t, model.requireTokenizer(), system), SftRows.endOfTurn(t), t.name(), t, system);
+    }
+
     @Override
     public void close() { model.close(); }
 }

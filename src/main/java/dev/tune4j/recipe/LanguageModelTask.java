@@ -51,10 +51,12 @@ final class LanguageModelTask {
             lm.setNeftuneAlpha(r.sft().neftuneAlpha());
             Tokenizer tok = base.requireTokenizer();
             int window = r.data().maxLength();
-            LmRowBuilder builder = sft ? SftRows.builder(r, base) : examples -> windows(tok, examples, window);
+            SftRows sftRows = sft ? SftRows.of(r, base) : null;
+            LmRowBuilder builder = sft ? sftRows::rows : examples -> windows(tok, examples, window);
 
             List<LmBatch> train = builder.rows(data.train()), val = builder.rows(data.validation());
             Map<String, Object> extra = new LinkedHashMap<>();
+            if (sft) extra.put("sft", sftRows.report);
             if (r.replay().data() != null && r.replay().ratio() > 0) {
                 List<LmBatch> replay = replayRows(r, tok, builder, window);
                 int before = train.size();
@@ -72,8 +74,8 @@ final class LanguageModelTask {
                 run.alsoScore("general", LmRows.group(windows(tok, general, window), r.eval().batchSize()));
             }
             if (!r.eval().samples().isEmpty()) {
-                PromptEncoder encoder = sft ? SftRows.promptEncoder(r, base) : PromptEncoder.plain(tok);
-                run.sampleAtEvaluation(Samples.of(r, lm, tok, encoder, StopTokens.of(base, sft ? SftRows.endOfTurn(r, base) : List.of()), folder, opts));
+                PromptEncoder encoder = sft ? SftRows.promptEncoder(sftRows.template(), tok, r.sft().systemPrompt()) : PromptEncoder.plain(tok);
+                run.sampleAtEvaluation(Samples.of(r, lm, tok, encoder, StopTokens.of(base, sft ? SftRows.endOfTurn(sftRows.template()) : List.of()), folder, opts));
             }
             Map<String, Object> results = run.run(r.task(), base, data, dataSeconds, trainer, batches(train, r),
                     LmRows.group(val, r.eval().batchSize()), () -> LmRows.group(builder.rows(data.test()), r.eval().batchSize()), counts,
