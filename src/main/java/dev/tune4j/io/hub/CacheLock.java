@@ -84,7 +84,8 @@ final class CacheLock implements AutoCloseable {
         }
     }
 
-    private static CacheLock acquireChannelLock(Path file) throws IOException {
+    /** The fallback where flock is missing: a record lock, which belongs to the JVM, so threads take an in-process lock first. */
+    static CacheLock acquireChannelLock(Path file) throws IOException {
         ReentrantLock jvm = IN_PROCESS.computeIfAbsent(file.toAbsolutePath().normalize(), _ -> new ReentrantLock());
         try {
             jvm.lockInterruptibly();
@@ -94,7 +95,7 @@ final class CacheLock implements AutoCloseable {
         }
         FileChannel ch = null;
         try {
-            ch = FileChannel.open(file, StandardOpenOption.WRITE);
+            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             return new CacheLock(-1, ch, ch.lock(), jvm);
         } catch (IOException | RuntimeException e) {
             if (ch != null) ch.close();
