@@ -208,7 +208,8 @@ final class FakeHub implements AutoCloseable {
             h.set("ETag", "\"" + b.blobId() + "\"");
             h.set(HubClient.X_LINKED_ETAG, "\"" + b.sha256() + "\"");
             h.set(HubClient.X_LINKED_SIZE, String.valueOf(b.content().length));
-            h.set("Location", "http://127.0.0.1:" + storage.getAddress().getPort() + "/blobs/" + b.sha256() + "?file=" + file);
+            // Another host name (and port) for the same loopback: the storage is not the Hub.
+            h.set("Location", "http://localhost:" + storage.getAddress().getPort() + "/blobs/" + b.sha256() + "?file=" + file);
             ex.sendResponseHeaders(302, -1);
             return;
         }
