@@ -65,7 +65,7 @@ final class HubClient {
     /** {@code GET {endpoint}/api/models/{repo}/revision/{revision}?blobs=true}. */
     ModelInfo modelInfo(HubId id) throws IOException {
         URI uri = URI.create(settings.endpoint() + "/api/models/" + id.repo() + "/revision/" + encode(id.revision(), false) + "?blobs=true");
-        HttpResponse<byte[]> r = send(request(uri, "GET").header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> r = onHub(uri, "GET", HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 200) throw error(r, id, null);
         JsonNode json;
         try {
@@ -85,30 +85,38 @@ final class HubClient {
     }
 
     /**
-     * {@code HEAD {endpoint}/{repo}/resolve/{commit}/{file}}, following relative redirects only (a
-     * renamed repo) and stopping at one to another host, whose {@code Location} is where the blob is.
+     * {@code HEAD {endpoint}/{repo}/resolve/{commit}/{file}}. A redirect off the Hub (to storage)
+     * carries the metadata itself and its {@code Location} is where the blob is downloaded from.
      */
     FileMetadata metadata(HubId id, String commit, String file) throws IOException {
         URI uri = URI.create(settings.endpoint() + "/" + id.repo() + "/resolve/" + commit + "/" + encode(file, true));
+        HttpResponse<Void> r = onHub(uri, "HEAD", HttpResponse.BodyHandlers.discarding());
+        if (r.statusCode() >= 400) throw error(r, id, file);
+        Optional<String> location = r.headers().firstValue("Location");
+        boolean redirect = r.statusCode() / 100 == 3 && location.isPresent();
+        String repoCommit = r.headers().firstValue(X_REPO_COMMIT).orElse(null);
+        String etag = normalizeEtag(r.headers().firstValue(X_LINKED_ETAG).or(() -> r.headers().firstValue("ETag")).orElse(null));
+        String size = r.headers().firstValue(X_LINKED_SIZE).orElse(redirect ? null : r.headers().firstValue("Content-Length").orElse(null));
+        if (repoCommit == null || etag == null || size == null) {
+            throw new HubException(settings.endpoint() + "'s answer for " + file + " of " + id + " lacks " + (repoCommit == null ? X_REPO_COMMIT : etag == null ? "an ETag" : "a size")
+                    + ": is HF_ENDPOINT a Hugging Face Hub? (a proxy or firewall may be in the way)");
+        }
+        HubCache.checkEtag(id, file, etag);
+        return new FileMetadata(repoCommit, etag, parseSize(size, file), redirect ? r.uri().resolve(location.get()) : r.uri());
+    }
+
+    /**
+     * A request to the Hub, following the redirects that stay on it (a renamed repo) and stopping at
+     * one that leaves it, as huggingface_hub's {@code _httpx_follow_relative_redirects} does; the
+     * identity encoding keeps the sizes the file's own, not a compressed body's.
+     */
+    private <T> HttpResponse<T> onHub(URI uri, String method, HttpResponse.BodyHandler<T> body) throws IOException {
         for (int hop = 0; ; hop++) {
-            // identity: the sizes must be the file's, not a compressed body's
-            HttpResponse<Void> r = send(request(uri, "HEAD").header("Accept-Encoding", "identity").build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<T> r = send(request(uri, method).header("Accept-Encoding", "identity").build(), body);
             Optional<String> location = r.headers().firstValue("Location");
-            boolean redirect = r.statusCode() / 100 == 3 && location.isPresent();
-            if (redirect && URI.create(location.get()).getHost() == null && hop < MAX_REDIRECTS) {
-                uri = uri.resolve(location.get());
-                continue;
-            }
-            if (r.statusCode() >= 400) throw error(r, id, file);
-            String repoCommit = r.headers().firstValue(X_REPO_COMMIT).orElse(null);
-            String etag = normalizeEtag(r.headers().firstValue(X_LINKED_ETAG).or(() -> r.headers().firstValue("ETag")).orElse(null));
-            String size = r.headers().firstValue(X_LINKED_SIZE).orElse(redirect ? null : r.headers().firstValue("Content-Length").orElse(null));
-            if (repoCommit == null || etag == null || size == null) {
-                throw new HubException(settings.endpoint() + "'s answer for " + file + " of " + id + " lacks " + (repoCommit == null ? X_REPO_COMMIT : etag == null ? "an ETag" : "a size")
-                        + ": is HF_ENDPOINT a Hugging Face Hub? (a proxy or firewall may be in the way)");
-            }
-            HubCache.checkEtag(id, file, etag);
-            return new FileMetadata(repoCommit, etag, parseSize(size, file), redirect ? uri.resolve(location.get()) : uri);
+            if (r.statusCode() / 100 != 3 || location.isEmpty() || !isHub(uri.resolve(location.get()))) return r;
+            if (hop >= MAX_REDIRECTS) throw new HubException("too many redirects from " + host(uri));
+            uri = uri.resolve(location.get());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tune4j.io.hub;
 
+import dev.tune4j.io.IoErrors;
 import dev.tune4j.io.Safetensors;
 
 import java.io.IOException;
@@ -35,7 +36,12 @@ public final class HubSnapshots {
         }
         String commit = info.sha();
         cache.tag();
-        cache.writeRef(id.revision(), commit);
+        try {
+            cache.writeRef(id.revision(), commit);
+        } catch (IOException e) {
+            // As in huggingface_hub: a cache that cannot be written to may still hold the whole snapshot.
+            progress.message("could not record refs/" + id.revision() + " in the cache: " + IoErrors.describe(e));
+        }
 
         List<RepoFile> files = new ArrayList<>(ModelFiles.select(id, info.files()));
         RepoFile last = files.getLast();
@@ -64,7 +70,7 @@ public final class HubSnapshots {
         Path pointer = cache.pointer(commit, file.name());
         if (Files.exists(pointer)) return pointer;
         HubClient.FileMetadata meta = http.metadata(id, commit, file.name());
-        checkAgrees(id, file, meta);
+        checkAgrees(id, commit, file, meta);
         Path blob = cache.blob(meta.etag());
         Files.createDirectories(blob.getParent());
         try (CacheLock lock = CacheLock.acquire(cache.lock(meta.etag()), progress::message)) {
@@ -78,7 +84,10 @@ public final class HubSnapshots {
     }
 
     /** The HEAD must describe the file the model info listed: a blob named by another ETag would be another file. */
-    private static void checkAgrees(HubId id, RepoFile file, HubClient.FileMetadata meta) throws HubException {
+    private static void checkAgrees(HubId id, String commit, RepoFile file, HubClient.FileMetadata meta) throws HubException {
+        if (!meta.commit().equals(commit)) {
+            throw new HubException(file.name() + " of " + id + ": asked for commit " + commit + ", the Hub answered for " + meta.commit());
+        }
         String expected = file.isLfs() ? file.lfsSha256() : file.blobId();
         boolean sameEtag = expected == null || expected.equalsIgnoreCase(meta.etag());
         boolean sameSize = file.size() < 0 || file.size() == meta.size();

@@ -85,6 +85,8 @@ final class FakeHub implements AutoCloseable {
     record Request(String server, String method, String path, String authorization, String range) {}
 
     final Map<String, Repo> repos = new ConcurrentHashMap<>();
+    /** Renamed repos: old id -> new id, answered with a relative redirect as the Hub does. */
+    final Map<String, String> renamed = new ConcurrentHashMap<>();
     final List<Request> requests = new CopyOnWriteArrayList<>();
     private final HttpServer hub, storage;
     /** Storage blobs by SHA-256. */
@@ -149,6 +151,14 @@ final class FakeHub implements AutoCloseable {
             String path = ex.getRequestURI().getRawPath();
             record(ex, "hub");
             String[] parts = path.split("/", -1);
+            for (var r : renamed.entrySet()) {
+                String from = (path.startsWith("/api/models/") ? "/api/models/" : "/") + r.getKey() + "/";
+                if (path.startsWith(from)) {
+                    ex.getResponseHeaders().set("Location", from.replace(r.getKey(), r.getValue()) + path.substring(from.length()));
+                    ex.sendResponseHeaders(307, -1);
+                    return;
+                }
+            }
             if (path.startsWith("/api/models/") && parts.length == 7 && parts[5].equals("revision")) {
                 modelInfo(ex, parts[3] + "/" + parts[4], decode(parts[6]));
             } else if (parts.length >= 6 && parts[3].equals("resolve")) {

@@ -75,6 +75,7 @@ class HubConcurrencyTest {
         assertTrue(child.waitFor(120, TimeUnit.SECONDS), "the other process finished");
         assertEquals(0, child.exitValue(), () -> "the other process failed: " + read(dir.resolve("child.err")));
         assertTrue(read(dir.resolve("child.out")).contains("\"model\":\"org/tiny\""), read(dir.resolve("child.out")));
+        assertFalse(read(dir.resolve("child.err")).contains("downloading"), "no progress under --json");
         assertEquals(cache.resolve("models--org--tiny/snapshots/" + commit), ours);
         assertFetchedOnceAndWhole();
     }

@@ -5,6 +5,7 @@ import dev.tune4j.model.ModelLoader;
 import dev.tune4j.model.PretrainedModel;
 import dev.tune4j.report.Json;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,12 +36,19 @@ class HubPythonInteropTest {
     Path cache;
     String commit;
 
+    /** huggingface_hub's version, or null without it. */
+    static String version;
+
+    @BeforeAll
+    static void findPython() throws Exception {
+        version = python(Map.of(), "import huggingface_hub; print(huggingface_hub.__version__)");
+        System.out.println(version == null ? "HubPythonInteropTest: skipped, no huggingface_hub for " + PYTHON + " (set TUNE4J_HF_PYTHON)"
+                : "HubPythonInteropTest: huggingface_hub " + version.strip());
+    }
+
     @BeforeEach
     void start() throws Exception {
-        String version = python(Map.of(), "import huggingface_hub; print(huggingface_hub.__version__)");
-        if (version == null) System.out.println("HubPythonInteropTest: skipped, no huggingface_hub for " + PYTHON + " (set TUNE4J_HF_PYTHON)");
         Assumptions.assumeTrue(version != null, "no Python with huggingface_hub");
-        System.out.println("HubPythonInteropTest: huggingface_hub " + version.strip());
         hub = new FakeHub();
         cache = dir.resolve("cache");
         commit = hub.repo("org/tiny").commit(TinyRepos.llamaRepo(dir.resolve("src"), 31), "main");

@@ -119,6 +119,18 @@ class HubSnapshotsTest {
     }
 
     @Test
+    void aRenamedRepoIsFollowedWhileItStaysOnTheHub() throws Exception {
+        String commit = llama("org/new-name");
+        hub.renamed.put("org/old-name", "org/new-name");
+
+        Path snapshot = resolve("org/old-name");
+
+        assertEquals(cache.resolve("models--org--old-name/snapshots/" + commit), snapshot, "cached under the name asked for, as huggingface_hub does");
+        assertTrue(Files.exists(snapshot.resolve("model.safetensors")));
+        assertTrue(hub.on("hub").stream().anyMatch(r -> r.path().startsWith("/org/new-name/resolve/")), "the redirect was followed");
+    }
+
+    @Test
     void aRevisionPinsABranchTagOrCommitAndSharedFilesShareABlob() throws Exception {
         FakeHub.Repo repo = hub.repo("org/tiny");
         String v1 = repo.commit(TinyRepos.llamaRepo(dir.resolve("v1"), 1), "v1");
