@@ -12,13 +12,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * One blob's download into {@code blobs/<etag>.incomplete}, resumed with an HTTP Range request from
- * the bytes already there (after a dropped connection, here up to {@value #RETRIES} times in a row
- * without progress as huggingface_hub's {@code http_get} does, or in a later run), checked against
+ * the bytes already there (after a dropped or stalled connection, here up to {@value #RETRIES} times
+ * in a row without progress as huggingface_hub's {@code http_get} does, or in a later run), checked against
  * the size and checksum the Hub reports, and renamed to {@code blobs/<etag>} only when both match.
  * A mismatch deletes the partial file: resuming it would only repeat the mismatch. The caller holds
  * the blob's {@link CacheLock}.
@@ -27,6 +33,11 @@ final class BlobDownload {
     static final int RETRIES = 5;
     private static final long RETRY_PAUSE_MILLIS = 1000;
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-\\d+/(\\d+|\\*)");
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "hub-download-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final HubClient http;
     private final HubId id;
@@ -114,16 +125,43 @@ final class BlobDownload {
         return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }
 
+    /**
+     * Appends the body to {@code out}. The JDK's client has no read timeout, so a watchdog closes a
+     * body that sends nothing for the timeout (huggingface_hub's download timeout), which the caller
+     * then resumes like a dropped connection.
+     */
     private void copy(InputStream body, FileChannel out, MessageDigest digest, DownloadProgress.Bar bar) throws IOException {
-        byte[] buf = new byte[1 << 20];
-        int n;
-        while ((n = body.read(buf)) > 0) {
-            long at = out.size();
-            if (at + n > size) throw new HubException(file + " of " + id + ": the server sent more than the " + size + " bytes the Hub reported");
-            ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-            while (bb.hasRemaining()) at += out.write(bb, at);
-            if (digest != null) digest.update(buf, 0, n);
-            bar.add(n);
+        long timeout = http.timeout().toNanos();
+        AtomicLong lastBytes = new AtomicLong(System.nanoTime());
+        AtomicBoolean stalled = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = WATCHDOG.scheduleWithFixedDelay(() -> {
+            if (System.nanoTime() - lastBytes.get() > timeout && !stalled.getAndSet(true)) closeQuietly(body);
+        }, timeout / 4, timeout / 4, TimeUnit.NANOSECONDS);
+        try {
+            byte[] buf = new byte[1 << 20];
+            int n;
+            while ((n = body.read(buf)) > 0) {
+                lastBytes.set(System.nanoTime());
+                long at = out.size();
+                if (at + n > size) throw new HubException(file + " of " + id + ": the server sent more than the " + size + " bytes the Hub reported");
+                ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                while (bb.hasRemaining()) at += out.write(bb, at);
+                if (digest != null) digest.update(buf, 0, n);
+                bar.add(n);
+            }
+        } catch (IOException e) {
+            if (stalled.get() && !(e instanceof HubException)) throw new IOException("no data for " + http.timeout().toSeconds() + " s", e);
+            throw e;
+        } finally {
+            watchdog.cancel(false);
+        }
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // The reader sees the stream closed either way.
         }
     }
 

@@ -30,7 +30,7 @@ final class CacheLock implements AutoCloseable {
     private static final int LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
     private static final int EINTR = 4, EACCES = 13;
     /** EAGAIN (= EWOULDBLOCK): 11 on Linux, 35 on macOS and the BSDs. */
-    private static final int EAGAIN = System.getProperty("os.name").toLowerCase().contains("linux") ? 11 : 35;
+    private static final int EAGAIN = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux") ? 11 : 35;
     private static final long POLL_MILLIS = 50, TELL_AFTER_MILLIS = 10_000;
 
     private static final Libc LIBC = Libc.get();

@@ -31,7 +31,6 @@ final class HubClient {
     static final String X_REPO_COMMIT = "X-Repo-Commit", X_LINKED_ETAG = "X-Linked-Etag", X_LINKED_SIZE = "X-Linked-Size";
     static final String X_ERROR_CODE = "X-Error-Code", X_ERROR_MESSAGE = "X-Error-Message";
     private static final int MAX_REDIRECTS = 10;
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);   // huggingface_hub's DEFAULT_ETAG_TIMEOUT
     private static final String USER_AGENT = "tune4j; java/" + Runtime.version().feature();
 
     /** The Hub could not be reached at all (no answer, as opposed to an HTTP error): the cache may still serve. */
@@ -53,12 +52,17 @@ final class HubClient {
     private final HubSettings settings;
     private final HttpClient http;
 
+    /** How long a download may go without bytes before it is cut (and resumed). */
+    Duration timeout() {
+        return settings.timeout();
+    }
+
     HubClient(HubSettings settings) {
         this.settings = settings;
         this.http = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(TIMEOUT)
+                .connectTimeout(settings.timeout())
                 .build();
     }
 
@@ -174,7 +178,7 @@ final class HubClient {
 
     /** A request with our user agent, and the token when it goes to the Hub's own origin. */
     private HttpRequest.Builder request(URI uri, String method) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody()).timeout(TIMEOUT)
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).method(method, HttpRequest.BodyPublishers.noBody()).timeout(settings.timeout())
                 .header("User-Agent", USER_AGENT);
         if (settings.token() != null && isHub(uri)) b.header("Authorization", "Bearer " + settings.token().value());
         return b;

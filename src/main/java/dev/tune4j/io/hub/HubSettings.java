@@ -6,6 +6,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -21,9 +22,13 @@ import java.util.Set;
  * @param token    the access token, or null
  * @param offline  {@code HF_HUB_OFFLINE}: use the cache only
  * @param progress whether to show download progress on stderr
+ * @param timeout  how long to wait for a connection, an answer, or the next bytes of a download
+ *                 ({@code HF_HUB_DOWNLOAD_TIMEOUT}, default 10 seconds)
  */
-public record HubSettings(URI endpoint, Path cache, Token token, boolean offline, boolean progress) {
+public record HubSettings(URI endpoint, Path cache, Token token, boolean offline, boolean progress, Duration timeout) {
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
+    /** huggingface_hub's DEFAULT_DOWNLOAD_TIMEOUT and DEFAULT_ETAG_TIMEOUT. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
     /** huggingface_hub's ENV_VARS_TRUE_VALUES. */
     private static final Set<String> TRUE = Set.of("1", "ON", "YES", "TRUE");
@@ -53,6 +58,11 @@ public record HubSettings(URI endpoint, Path cache, Token token, boolean offline
         }
         String s = endpoint.toString();
         if (s.endsWith("/")) endpoint = URI.create(s.substring(0, s.length() - 1));
+        if (timeout == null || timeout.isNegative() || timeout.isZero()) throw new IllegalArgumentException("HF_HUB_DOWNLOAD_TIMEOUT must be positive, got " + timeout);
+    }
+
+    public HubSettings(URI endpoint, Path cache, Token token, boolean offline, boolean progress) {
+        this(endpoint, cache, token, offline, progress, DEFAULT_TIMEOUT);
     }
 
     /** The settings this process's environment gives. */
@@ -66,7 +76,7 @@ public record HubSettings(URI endpoint, Path cache, Token token, boolean offline
      * {@code $XDG_CACHE_HOME/huggingface} or {@code ~/.cache/huggingface}; the token from {@code HF_TOKEN}
      * (or {@code HUGGING_FACE_HUB_TOKEN}), else the file {@code huggingface-cli login} writes
      * ({@code HF_TOKEN_PATH}, default {@code $HF_HOME/token}); {@code HF_HUB_OFFLINE} (or
-     * {@code TRANSFORMERS_OFFLINE}); {@code HF_HUB_DISABLE_PROGRESS_BARS}.
+     * {@code TRANSFORMERS_OFFLINE}); {@code HF_HUB_DISABLE_PROGRESS_BARS}; {@code HF_HUB_DOWNLOAD_TIMEOUT} (seconds).
      */
     public static HubSettings fromEnv(Map<String, String> env) {
         URI endpoint = URI.create(env.getOrDefault("HF_ENDPOINT", DEFAULT_ENDPOINT).strip());
@@ -75,7 +85,7 @@ public record HubSettings(URI endpoint, Path cache, Token token, boolean offline
         Path cache = path(env.getOrDefault("HF_HUB_CACHE", env.get("HUGGINGFACE_HUB_CACHE")), home.resolve("hub"));
         boolean offline = isTrue(env.get("HF_HUB_OFFLINE")) || isTrue(env.get("TRANSFORMERS_OFFLINE"));
         boolean progress = progressShown && !isTrue(env.get("HF_HUB_DISABLE_PROGRESS_BARS"));
-        return new HubSettings(endpoint, cache, token(env, path(env.get("HF_TOKEN_PATH"), home.resolve("token"))), offline, progress);
+        return new HubSettings(endpoint, cache, token(env, path(env.get("HF_TOKEN_PATH"), home.resolve("token"))), offline, progress, timeout(env));
     }
 
     /**
@@ -87,15 +97,25 @@ public record HubSettings(URI endpoint, Path cache, Token token, boolean offline
     }
 
     public HubSettings withCache(Path cache) {
-        return new HubSettings(endpoint, cache, token, offline, progress);
+        return new HubSettings(endpoint, cache, token, offline, progress, timeout);
     }
 
     public HubSettings withToken(Token token) {
-        return new HubSettings(endpoint, cache, token, offline, progress);
+        return new HubSettings(endpoint, cache, token, offline, progress, timeout);
     }
 
     public HubSettings withOffline(boolean offline) {
-        return new HubSettings(endpoint, cache, token, offline, progress);
+        return new HubSettings(endpoint, cache, token, offline, progress, timeout);
+    }
+
+    private static Duration timeout(Map<String, String> env) {
+        String v = env.get("HF_HUB_DOWNLOAD_TIMEOUT");
+        if (v == null || v.isBlank()) return DEFAULT_TIMEOUT;
+        try {
+            return Duration.ofMillis(Math.round(Double.parseDouble(v.strip()) * 1000));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("HF_HUB_DOWNLOAD_TIMEOUT '" + v + "' is not a number of seconds");
+        }
     }
 
     private static Token token(Map<String, String> env, Path tokenFile) {

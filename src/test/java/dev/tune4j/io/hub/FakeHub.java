@@ -94,6 +94,8 @@ final class FakeHub implements AutoCloseable {
 
     /** Misbehaviour: the next storage GET sends only this many bytes, then drops the connection (-1: none). */
     final AtomicLong dropNextAfter = new AtomicLong(-1);
+    /** Misbehaviour: the next storage GET sends only this many bytes, then goes silent for 3 seconds (-1: none). */
+    final AtomicLong stallNextAfter = new AtomicLong(-1);
     /** Misbehaviour: storage flips a byte of everything it serves. */
     volatile boolean corrupt;
     /** Coordination: a storage GET of a blob waits until this many HEADs asked for its file (0: no waiting). */
@@ -281,7 +283,7 @@ final class FakeHub implements AutoCloseable {
                 }
                 ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
             }
-            long drop = dropNextAfter.getAndSet(-1);
+            long drop = dropNextAfter.getAndSet(-1), stall = stallNextAfter.getAndSet(-1);
             ex.sendResponseHeaders(from > 0 ? 206 : 200, content.length - from);
             OutputStream out = ex.getResponseBody();
             if (drop >= 0) {
@@ -289,6 +291,12 @@ final class FakeHub implements AutoCloseable {
                 out.flush();
                 // Fewer bytes than announced: closing the exchange cuts the connection, as a network failure would.
                 return;
+            }
+            if (stall >= 0) {
+                out.write(content, (int) from, (int) stall);
+                out.flush();
+                sleep(3000);
+                from += stall;
             }
             out.write(content, (int) from, (int) (content.length - from));
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -49,12 +50,14 @@ class HubSettingsTest {
     }
 
     @Test
-    void offlineAndTheEndpointAreReadAsPythonReadsThem() {
+    void offlineTheEndpointAndTheTimeoutAreReadAsPythonReadsThem() {
         for (String yes : new String[]{"1", "true", "YES", "on"}) assertTrue(HubSettings.fromEnv(Map.of("HF_HUB_OFFLINE", yes)).offline(), yes);
         assertFalse(HubSettings.fromEnv(Map.of("HF_HUB_OFFLINE", "0")).offline());
         assertTrue(HubSettings.fromEnv(Map.of("TRANSFORMERS_OFFLINE", "1")).offline());
         assertEquals(URI.create("https://hf-mirror.example"), HubSettings.fromEnv(Map.of("HF_ENDPOINT", "https://hf-mirror.example/")).endpoint(),
                 "a trailing slash is dropped");
+        assertEquals(Duration.ofSeconds(10), HubSettings.fromEnv(Map.of()).timeout());
+        assertEquals(Duration.ofMillis(2500), HubSettings.fromEnv(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "2.5")).timeout());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HubSettings.fromEnv(Map.of("HF_ENDPOINT", "ftp://x")));
         assertEquals("HF_ENDPOINT 'ftp://x' is not an http(s) URL", e.getMessage());
     }

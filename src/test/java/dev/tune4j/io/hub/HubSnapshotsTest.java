@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -190,6 +191,21 @@ class HubSnapshotsTest {
         assertEquals(2, gets.size(), "the dropped download and its resumption");
         assertNull(gets.get(0).range());
         assertEquals("bytes=" + half + "-", gets.get(1).range(), "resumed where the connection dropped");
+        assertArrayEquals(weights.content(), Files.readAllBytes(snapshot.resolve("model.safetensors")));
+    }
+
+    @Test
+    void aStalledDownloadIsCutAfterTheTimeoutAndResumed() throws Exception {
+        String commit = llama("org/tiny");
+        FakeHub.Blob weights = hub.repos.get("org/tiny").commits.get(commit).get("model.safetensors");
+        hub.stallNextAfter.set(100_000);
+        HubSettings impatient = new HubSettings(hub.endpoint(), cache, null, false, false, Duration.ofMillis(500));
+
+        Path snapshot = HubSnapshots.resolve(HubId.parse("org/tiny"), impatient);
+
+        List<FakeHub.Request> gets = hub.storageGets(weights.sha256());
+        assertEquals(2, gets.size(), "the stalled download and its resumption");
+        assertEquals("bytes=100000-", gets.get(1).range());
         assertArrayEquals(weights.content(), Files.readAllBytes(snapshot.resolve("model.safetensors")));
     }
 
