@@ -112,8 +112,8 @@ final class BlobDownload {
             } catch (IOException e) {
                 failures = out.size() > have ? 1 : failures + 1;
                 if (failures > RETRIES) {
-                    throw new HubException("downloading " + file + " of " + id + " broke off at " + DownloadProgress.megabytes(out.size()) + " of "
-                            + DownloadProgress.megabytes(size) + " (" + HubClient.reason(e) + "); run again to resume", e);
+                    throw new HubException("downloading " + file + " of " + id + " broke off at " + DownloadProgress.size(out.size()) + " of "
+                            + DownloadProgress.size(size) + " (" + HubClient.reason(e) + "); run again to resume", e);
                 }
                 pause();
             }

@@ -48,11 +48,15 @@ interface DownloadProgress {
         }
     };
 
-    static String megabytes(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+    /** A size in B, kB, MB or GB (powers of 1000, as the Hub shows them). */
+    static String size(long bytes) {
+        if (bytes < 1000) return bytes + " B";
+        if (bytes < 1_000_000) return String.format(Locale.ROOT, "%.1f kB", bytes / 1e3);
+        if (bytes < 1_000_000_000) return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+        return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9);
     }
 
-    /** me.tongfei's bar, in megabytes with the speed, one at a time (files download one after another). */
+    /** me.tongfei's bar, in kB or MB with the speed, one at a time (files download one after another). */
     record Terminal(PrintStream out) implements DownloadProgress {
         @Override
         public void message(String line) {
@@ -65,7 +69,7 @@ interface DownloadProgress {
                     .setTaskName(name.length() > 40 ? "…" + name.substring(name.length() - 39) : name)
                     .setInitialMax(size)
                     .startsFrom(done, Duration.ZERO)
-                    .setUnit("MB", 1_000_000)
+                    .setUnit(size < 10_000_000 ? "kB" : "MB", size < 10_000_000 ? 1000 : 1_000_000)
                     .showSpeed()
                     .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                     .setConsumer(new ConsoleProgressBarConsumer(out))
@@ -90,7 +94,7 @@ interface DownloadProgress {
 
         @Override
         public Bar file(String name, long size, long done) {
-            out.println("downloading " + name + " (" + megabytes(size) + (done > 0 ? ", resuming at " + megabytes(done) : "") + ")");
+            out.println("downloading " + name + " (" + size(size) + (done > 0 ? ", resuming at " + size(done) : "") + ")");
             return new Bar() {
                 long now = done, printed = System.nanoTime();
 
@@ -98,7 +102,7 @@ interface DownloadProgress {
                 public void add(long bytes) {
                     now += bytes;
                     if (System.nanoTime() - printed >= EVERY_NANOS) {
-                        out.printf(Locale.ROOT, "  %s: %s of %s (%.0f%%)%n", name, megabytes(now), megabytes(size), 100.0 * now / Math.max(1, size));
+                        out.printf(Locale.ROOT, "  %s: %s of %s (%.0f%%)%n", name, size(now), size(size), 100.0 * now / Math.max(1, size));
                         printed = System.nanoTime();
                     }
                 }
@@ -107,7 +111,7 @@ interface DownloadProgress {
 
                 @Override
                 public void close() {
-                    out.println("  " + name + ": " + megabytes(now) + (now == size ? ", done" : ", stopped"));
+                    out.println("  " + name + ": " + size(now) + (now == size ? ", done" : ", stopped"));
                 }
             };
         }

@@ -56,7 +56,7 @@ public final class HubSnapshots {
         if (!missing.isEmpty()) {
             long bytes = missing.stream().mapToLong(f -> Math.max(0, f.size())).sum();
             progress.message("downloading " + id + " (commit " + commit.substring(0, 12) + "): " + missing.size() + " file(s), "
-                    + DownloadProgress.megabytes(bytes) + ", into " + settings.cache());
+                    + DownloadProgress.size(bytes) + ", into " + settings.cache());
         }
         for (RepoFile f : missing) fetch(http, cache, id, commit, f, progress);
         return cache.snapshot(commit);

@@ -19,14 +19,19 @@ class DownloadProgressTest {
             bar.add(1_000_000);
             bar.add(500_000);
         }
-        try (DownloadProgress.Bar bar = lines.file("tokenizer.json", 1_000_000, 0)) {
+        try (DownloadProgress.Bar bar = lines.file("tokenizer.json", 711_396, 0)) {
             bar.add(250_000);
         }
+        try (DownloadProgress.Bar bar = lines.file("config.json", 612, 0)) {
+            bar.add(612);
+        }
         assertEquals("""
-                downloading model.safetensors (2.0 MB, resuming at 0.5 MB)
+                downloading model.safetensors (2.0 MB, resuming at 500.0 kB)
                   model.safetensors: 2.0 MB, done
-                downloading tokenizer.json (1.0 MB)
-                  tokenizer.json: 0.3 MB, stopped
+                downloading tokenizer.json (711.4 kB)
+                  tokenizer.json: 250.0 kB, stopped
+                downloading config.json (612 B)
+                  config.json: 612 B, done
                 """, bytes.toString(StandardCharsets.UTF_8).replace(System.lineSeparator(), "\n"));
     }
 
