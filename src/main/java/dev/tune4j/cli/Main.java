@@ -1,6 +1,7 @@
 package dev.tune4j.cli;
 
 import dev.tune4j.io.IoErrors;
+import dev.tune4j.io.hub.HubSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -47,6 +48,13 @@ public final class Main implements Runnable {
 
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionStrategy(parsed -> {
+            // Under --json only JSON is printed: no download progress either.
+            CommandLine.ParseResult leaf = parsed;
+            while (leaf.hasSubcommand()) leaf = leaf.subcommand();
+            HubSettings.showProgress(!leaf.hasMatchedOption("--json"));
+            return new CommandLine.RunLast().execute(parsed);
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> fail(ex, cmd.getErr()));
         cl.setParameterExceptionHandler((ex, given) -> {
             // A usage error is one line too, pointing at the help instead of printing all of it.

@@ -17,5 +17,6 @@ final class ModelOptions {
         return new ModelLoader.Options(tokenizer, config);
     }
 
-    static final String MODEL_HELP = "a Hugging Face folder (config.json + safetensors), onnx:PATH.onnx, or builtin:all-minilm-l6-v2";
+    static final String MODEL_HELP = "a Hugging Face folder (config.json + safetensors), a Hub id org/name[@revision]"
+            + " (downloaded into the Hugging Face cache), onnx:PATH.onnx, or builtin:all-minilm-l6-v2";
 }

@@ -3,6 +3,9 @@ package dev.tune4j.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tune4j.io.Checkpoint;
 import dev.tune4j.io.Safetensors;
+import dev.tune4j.io.hub.HubId;
+import dev.tune4j.io.hub.HubSettings;
+import dev.tune4j.io.hub.HubSnapshots;
 import dev.tune4j.io.onnx.OnnxModel;
 import dev.tune4j.io.onnx.OnnxReader;
 import dev.tune4j.model.bert.BertOnnxImporter;
@@ -29,6 +32,8 @@ import java.util.TreeMap;
  *   <li>a Hugging Face folder: config.json + model.safetensors, or shards with
  *       model.safetensors.index.json (weights stay memory-mapped), and tokenizer.json when present;
  *       a .safetensors or .index.json file works too, with the config.json beside it;</li>
+ *   <li>a Hugging Face Hub id {@code org/name[@revision]} that is not a local path: its snapshot in
+ *       the Hugging Face cache, downloaded as needed by {@link HubSnapshots}, then opened as a folder;</li>
  *   <li>{@code onnx:PATH.onnx} (or a path ending in .onnx): a BERT encoder exported to ONNX,
  *       imported by {@link BertOnnxImporter}; tokenizer.json and config.json are taken from beside
  *       the file or its parent folder unless given;</li>
@@ -51,14 +56,19 @@ public final class ModelLoader {
     /**
      * @param tokenizer a tokenizer.json (or folder holding one) to use instead of the model's, or null
      * @param config    a config.json to use instead of the model's (for ONNX: its keys win over the derived ones), or null
+     * @param hub       where Hub ids are downloaded from and cached, or null for the environment's settings
      * @param fromConfigAlone whether a folder with a config.json and no weights is opened with freshly drawn weights
      *                  (a model about to be trained from scratch) rather than refused
      */
-    public record Options(Path tokenizer, Path config, boolean fromConfigAlone) {
+    public record Options(Path tokenizer, Path config, HubSettings hub, boolean fromConfigAlone) {
         public static final Options DEFAULT = new Options(null, null);
 
         public Options(Path tokenizer, Path config) {
-            this(tokenizer, config, false);
+            this(tokenizer, config, null, false);
+        }
+
+        public Options(Path tokenizer, Path config, HubSettings hub) {
+            this(tokenizer, config, hub, false);
         }
     }
 
@@ -93,9 +103,13 @@ public final class ModelLoader {
         if (spec.startsWith(BUILTIN)) return openBuiltin(spec, options);
         if (spec.startsWith(ONNX)) return openOnnx(spec, Path.of(spec.substring(ONNX.length())), options);
         Path path = Path.of(spec);
+        if (!Files.exists(path) && HubId.matches(spec)) {
+            HubSettings hub = options.hub() != null ? options.hub() : HubSettings.fromEnv();
+            return openFolder(spec, HubSnapshots.resolve(HubId.parse(spec), hub), options);
+        }
         if (!Files.exists(path)) {
             throw new IllegalArgumentException("model '" + spec + "' not found: expected a Hugging Face folder (config.json + model.safetensors),"
-                    + " onnx:PATH.onnx, or builtin:NAME (built in: " + String.join(", ", BUILTINS.keySet()) + ")");
+                    + " a Hub id org/name[@revision], onnx:PATH.onnx, or builtin:NAME (built in: " + String.join(", ", BUILTINS.keySet()) + ")");
         }
         if (Files.isRegularFile(path) && path.getFileName().toString().endsWith(".onnx")) return openOnnx(spec, path, options);
         return openFolder(spec, path, options);

@@ -4,6 +4,7 @@ import dev.tune4j.io.IoErrors;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tune4j.data.clean.Cleaner;
 import dev.tune4j.io.peft.PeftAdapter;
+import dev.tune4j.io.hub.HubId;
 import dev.tune4j.model.ClassifierSpec;
 import dev.tune4j.model.Lora;
 import dev.tune4j.model.LoraAdapters;
@@ -163,7 +164,7 @@ final class Artifacts {
 
     /** See {@link FineTune#load}. */
     static TextClassifier load(Path dir, Path adapter) {
-        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("--model " + dir + " is not a folder");
+        if (!Files.isDirectory(dir) && !HubId.matches(dir.toString())) throw new IllegalArgumentException("--model " + dir + " is not a folder or a Hub id");
         try {
             Path runMeta = dir.resolve(RunFolder.RUN);
             if (adapter == null && Files.exists(runMeta)) {

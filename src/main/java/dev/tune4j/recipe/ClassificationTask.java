@@ -74,7 +74,7 @@ final class ClassificationTask {
 
     /** The recipe's model; with {@code train.init: random} a folder may hold only config.json (and tokenizer files). */
     static PretrainedModel open(Recipe r) {
-        return open(r.model(), new ModelLoader.Options(null, null, r.train().init().equals("random")));
+        return open(r.model(), new ModelLoader.Options(null, null, null, r.train().init().equals("random")));
     }
 
     private static PretrainedModel open(String spec, ModelLoader.Options options) {

@@ -9,7 +9,7 @@ final class RecipeChecks {
     private RecipeChecks() {}
 
     static void check(Recipe r, String src) {
-        require(r.model() != null && !r.model().isBlank(), src, "'model' is required (a Hugging Face folder, builtin:all-minilm-l6-v2 or onnx:PATH.onnx)");
+        require(r.model() != null && !r.model().isBlank(), src, "'model' is required (a Hugging Face folder, a Hub id org/name[@revision], builtin:all-minilm-l6-v2 or onnx:PATH.onnx)");
         oneOf(src, "task", r.task(), List.of("classification", "causal_lm", "sft"));
         oneOf(src, "method", r.method(), List.of("full", "partial", "lora", "head"));
         require(r.output() != null && !r.output().isBlank(), src, "'output' is required (the run folder)");
