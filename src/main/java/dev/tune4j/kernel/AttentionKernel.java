@@ -124,6 +124,7 @@ public final class AttentionKernel {
                     qRows[r] = d.queryOffset(b, t0 + i, h);
                     visible[r] = valid.visible(mask, b, t0 + i, T, S);
                     first[r] = valid.hidden(mask, b, t0 + i, T, S);
+                    if (first[r] >= visible[r]) visible[r] = first[r] = 0; // its own segment holds no valid key
                     nMax = Math.max(nMax, visible[r]);
                 }
                 if (nMax == 0) {
@@ -196,6 +197,7 @@ public final class AttentionKernel {
                             tileRows[i] = d.queryOffset(b, t0 + i, h);
                             visible[i] = valid.visible(mask, b, t0 + i, T, S);
                             first[i] = valid.hidden(mask, b, t0 + i, T, S);
+                            if (first[i] >= visible[i]) visible[i] = first[i] = 0;
                             nMax = Math.max(nMax, visible[i]);
                         }
                         if (nMax == 0) continue;

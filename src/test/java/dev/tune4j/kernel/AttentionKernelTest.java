@@ -89,12 +89,13 @@ class AttentionKernelTest {
 
     @Test
     void packedExamplesAttendOnlyWithinTheirOwnSegment() {
-        // Row 0: examples of 30, 45 and 25 tokens; row 1: 70 then 20 tokens and 10 of padding.
+        // Row 0: examples of 30, 45 and 25 tokens; row 1: 70 then 20 tokens, then 10 of padding in a segment
+        // of its own (as a collated batch pads packed rows): its queries see no valid key.
         int T = 100;
         int[][] seg = new int[2][T];
         for (int t = 0; t < T; t++) {
             seg[0][t] = t < 30 ? 0 : t < 75 ? 1 : 2;
-            seg[1][t] = t < 70 ? 0 : 1;
+            seg[1][t] = t < 70 ? 0 : t < 90 ? 1 : Integer.MAX_VALUE;
         }
         assertMatchesFloat64(new Problem(2, T, T, 4, 2, 40, AttentionMask.packed(seg, padded(2, T, false, 0, 10)), 11));
     }
