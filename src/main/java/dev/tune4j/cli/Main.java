@@ -19,6 +19,7 @@ import java.io.UncheckedIOException;
                 EvalCommand.class,
                 PredictCommand.class,
                 GenerateCommand.class,
+                ChatCommand.class,
                 BenchCommand.class,
                 DataCommand.class,
                 TokenizerCommand.class,

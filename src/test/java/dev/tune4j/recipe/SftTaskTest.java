@@ -95,6 +95,26 @@ class SftTaskTest {
                 assertTrue(ended >= 3, "answers end with the end-of-turn token: " + answers);
             }
             assertTrue(Files.readAllLines(run.dir().resolve("samples.jsonl")).size() >= 2);
+
+            // tune4j chat on the run: each line a user turn, through the same template
+            java.io.InputStream oldIn = System.in;
+            java.io.PrintStream oldOut = System.out, oldErr = System.err;
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(), err = new java.io.ByteArrayOutputStream();
+            try {
+                System.setIn(new java.io.ByteArrayInputStream("Greet Anna in Spanish.\n/reset\nGreet Dev in Spanish.\n/exit\n".getBytes()));
+                System.setOut(new java.io.PrintStream(out, true));
+                System.setErr(new java.io.PrintStream(err, true));
+                assertEquals(0, dev.tune4j.cli.Main.execute("chat", "--model", run.dir().toString(), "--max-new-tokens", "16"));
+            } finally {
+                System.setIn(oldIn);
+                System.setOut(oldOut);
+                System.setErr(oldErr);
+            }
+            List<String> lines = out.toString().lines().toList();
+            System.out.println("tune4j chat: " + lines + " | " + err.toString().lines().toList());
+            assertEquals(2, lines.size(), "one answer per turn: " + lines);
+            assertTrue(lines.get(0).startsWith("Hola"), lines.get(0));
+            assertTrue(err.toString().contains("conversation cleared"));
         }
     }
 
