@@ -74,6 +74,8 @@ public final class RunReport {
         perClass(h, r, splits);
         training(h, run.train(), best);
         validation(h, run.evals(), best);
+        forgetting(h, r);
+        samples(h, r.path("samples"));
         timing(h, r.path("timing"));
         h.append("<h2>Configuration</h2>\n").append(run.config() == null
                 ? "<p class=\"muted\">No config.yaml in the run folder.</p>\n"
@@ -207,6 +209,38 @@ public final class RunReport {
         chart(h, "eval-perplexity", "Validation perplexity", "perplexity", List.of(line(evals, "perplexity", "perplexity", Charts.BLUE, 2f, true)), best);
         h.append("</div>\n");
         bestNote(h, best);
+    }
+
+    /** Domain and general held-out perplexity before and after: the rise of the second is forgetting. */
+    private static void forgetting(StringBuilder h, JsonNode r) {
+        JsonNode f = r.path("forgetting");
+        if (!f.isObject()) return;
+        h.append("<h2>Forgetting</h2>\n<table><tr><th class=\"l\">held-out perplexity</th><th>before</th><th>after</th><th>change</th></tr>\n");
+        for (String side : new String[] {"domain", "general"}) {
+            double before = f.path(side + "_perplexity_before").asDouble(Double.NaN), after = f.path(side + "_perplexity_after").asDouble(Double.NaN);
+            h.append("<tr><td class=\"l\">").append(side.equals("domain") ? "domain (validation)" : "general (eval.general)").append("</td><td>")
+                    .append(String.format(Locale.ROOT, "%.2f", before)).append("</td><td>").append(String.format(Locale.ROOT, "%.2f", after))
+                    .append("</td><td>").append(String.format(Locale.ROOT, "%+.1f%%", 100 * (after / before - 1))).append("</td></tr>\n");
+        }
+        h.append("</table>\n<p class=\"muted\">Fine-tuning should lower the domain perplexity; a rise of the general one is forgetting"
+                + " (levers: replay, regularization.l2_sp, LoRA, partial freezing, a lower learning rate, fewer epochs).</p>\n");
+        if (r.path("replay").isObject()) {
+            JsonNode rp = r.path("replay");
+            h.append("<p>Replay: ").append(num(rp.path("replay_rows"), 0)).append(" rows of ").append(esc(rp.path("data").asText()))
+                    .append(" mixed with ").append(num(rp.path("domain_rows"), 0)).append(" domain rows (ratio ").append(num(rp.path("ratio"), 2)).append(").</p>\n");
+        }
+    }
+
+    /** The last evaluation's generations for the recipe's sample prompts. */
+    private static void samples(StringBuilder h, JsonNode samples) {
+        if (!samples.isArray() || samples.isEmpty()) return;
+        h.append("<h2>Samples</h2>\n<table><tr><th class=\"l\">prompt</th><th class=\"l\">generation (step ")
+                .append(num(samples.get(0).path("step"), 0)).append(")</th><th class=\"l\">ended by</th></tr>\n");
+        for (JsonNode s : samples) {
+            h.append("<tr><td class=\"l\">").append(esc(s.path("prompt").asText())).append("</td><td class=\"l\"><pre>")
+                    .append(esc(s.path("text").asText())).append("</pre></td><td class=\"l\">").append(esc(s.path("finish").asText())).append("</td></tr>\n");
+        }
+        h.append("</table>\n");
     }
 
     private static void timing(StringBuilder h, JsonNode t) {
