@@ -434,4 +434,21 @@ class TrainerTest {
         assertFalse(java.util.Arrays.equals(noisy1, other), "another key draws other noise");
         assertFalse(java.util.Arrays.equals(noisy1, clean), "noise while training");
     }
+
+    @Test
+    void sequenceLogProbsAreTheNegatedCrossEntropyOfTheCompletionTokens() {
+        Transformer m = llama(3);
+        m.train(false);
+        int[] prompt = {1, 5, 9}, completion = {2, 7, 7, 3};
+        SequenceLogProbs.Scores s = SequenceLogProbs.score(m, List.of(prompt, new int[] {4}), List.of(completion, new int[] {6, 1}));
+        assertEquals(4, s.count()[0]);
+        assertEquals(2, s.count()[1]);
+        // the same tokens through the training objective: mean cross-entropy over the completion targets
+        int[] ids = {1, 5, 9, 2, 7, 7}, targets = {LmBatch.IGNORE, LmBatch.IGNORE, 2, 7, 7, 3};
+        double ce = new CausalLmObjective(m).loss(new LmBatch(TokenBatch.of(ids, 1, 6), targets)).scalar();
+        assertEquals(-4 * ce, s.sum()[0], 1e-4, "sum of log-probs = -(count x mean cross-entropy)");
+        // batching (padding the shorter row) changes nothing
+        SequenceLogProbs.Scores alone = SequenceLogProbs.score(m, List.of(new int[] {4}), List.of(new int[] {6, 1}));
+        assertEquals(alone.sum()[0], s.sum()[1], 1e-5);
+    }
 }

@@ -1,0 +1,71 @@
+package dev.tune4j.train;
+
+import dev.tune4j.autograd.Scratch;
+import dev.tune4j.autograd.Var;
+import dev.tune4j.nn.TokenBatch;
+import dev.tune4j.nn.Transformer;
+
+import java.util.List;
+
+/**
+ * The log-probability a causal LM gives each completion after its prompt: the sum over the
+ * completion's tokens of log p(token | everything before it), and how many tokens that was.
+ * Evaluation, replay reports, data audits and preference methods (DPO's policy and reference terms)
+ * all score sequences this way. Computed per token as {@code z[target] - logsumexp(z)} in float64,
+ * without a tape, from one batched forward.
+ */
+public final class SequenceLogProbs {
+    private SequenceLogProbs() {}
+
+    /** Per sequence: the summed log-probability of its completion and the number of completion tokens. */
+    public record Scores(double[] sum, int[] count) {
+        public double mean(int i) { return count[i] == 0 ? Double.NaN : sum[i] / count[i]; }
+    }
+
+    public static Scores score(Transformer model, List<int[]> prompts, List<int[]> completions) {
+        if (prompts.size() != completions.size()) throw new IllegalArgumentException(prompts.size() + " prompts for " + completions.size() + " completions");
+        int n = prompts.size(), vocab = model.config.vocabSize, t = 1;
+        for (int i = 0; i < n; i++) t = Math.max(t, prompts.get(i).length + completions.get(i).length - 1);
+        // one batch, right-padded: ids, targets on the completion positions, padding masked
+        int[] ids = new int[n * t], targets = new int[n * t];
+        int[][] mask = new int[n][t];
+        java.util.Arrays.fill(targets, LmBatch.IGNORE);
+        for (int i = 0; i < n; i++) {
+            int[] p = prompts.get(i), c = completions.get(i);
+            if (p.length == 0) throw new IllegalArgumentException("sequence " + i + ": the prompt needs at least one token (e.g. BOS)");
+            int len = p.length + c.length - 1;   // the last completion token is only a target
+            for (int pos = 0; pos < len; pos++) {
+                int id = pos < p.length ? p[pos] : c[pos - p.length];
+                if (id < 0 || id >= vocab) throw new IllegalArgumentException("sequence " + i + ": token id " + id + " outside the vocabulary");
+                ids[i * t + pos] = id;
+                mask[i][pos] = 1;
+                if (pos + 1 >= p.length) targets[i * t + pos] = c[pos + 1 - p.length];
+            }
+            if (c.length > 0 && (c[c.length - 1] < 0 || c[c.length - 1] >= vocab)) throw new IllegalArgumentException("sequence " + i + ": completion token outside the vocabulary");
+        }
+        boolean wasTraining = model.isTraining();
+        model.train(false);
+        try (Scratch scratch = Scratch.open()) {
+            LmBatch batch = new LmBatch(new TokenBatch(ids, n, t, mask, null, null), targets);
+            Var logits = model.logits(batch.tokens());
+            float[] z = logits.value().toHeap().data();
+            double[] sum = new double[n];
+            int[] count = new int[n];
+            for (int i = 0; i < n; i++) {
+                for (int pos = 0; pos < t; pos++) {
+                    int target = batch.targets()[i * t + pos];
+                    if (target == LmBatch.IGNORE) continue;
+                    int off = (i * t + pos) * vocab;
+                    double max = Double.NEGATIVE_INFINITY, s = 0;
+                    for (int v = 0; v < vocab; v++) max = Math.max(max, z[off + v]);
+                    for (int v = 0; v < vocab; v++) s += Math.exp(z[off + v] - max);
+                    sum[i] += z[off + target] - max - Math.log(s);
+                    count[i]++;
+                }
+            }
+            return new Scores(sum, count);
+        } finally {
+            model.train(wasTraining);
+        }
+    }
+}
