@@ -37,8 +37,4 @@ public record Sampling(double temperature, int topK, double topP, double repetit
     public Sampling withMaxNewTokens(int n) {
         return new Sampling(temperature, topK, topP, repetitionPenalty, n, stopStrings, seed);
     }
-
-    public Sampling withStopStrings(List<String> stops) {
-        return new Sampling(temperature, topK, topP, repetitionPenalty, maxNewTokens, stops, seed);
-    }
 }

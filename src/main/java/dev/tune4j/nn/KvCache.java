@@ -5,7 +5,6 @@ import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.AttentionMask;
 import dev.tune4j.tensor.Tensor;
 
-import java.util.Arrays;
 
 /**
  * The keys and values a decoder has already computed, so that a decode step feeds only its new
@@ -45,16 +44,7 @@ public final class KvCache {
 
     public int length() { return length; }
 
-    public int capacity() { return capacity; }
-
     public int batch() { return batch; }
-
-    /** Forgets every position (the buffers are reused). */
-    public void clear() {
-        length = 0;
-        for (int[] row : valid) Arrays.fill(row, 0);
-        Arrays.fill(realTokens, 0);
-    }
 
     /**
      * Starts a step of {@code t} new positions: records which are real tokens (mask [B][t], null =

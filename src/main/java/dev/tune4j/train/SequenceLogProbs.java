@@ -18,9 +18,7 @@ public final class SequenceLogProbs {
     private SequenceLogProbs() {}
 
     /** Per sequence: the summed log-probability of its completion and the number of completion tokens. */
-    public record Scores(double[] sum, int[] count) {
-        public double mean(int i) { return count[i] == 0 ? Double.NaN : sum[i] / count[i]; }
-    }
+    public record Scores(double[] sum, int[] count) {}
 
     public static Scores score(Transformer model, List<int[]> prompts, List<int[]> completions) {
         if (prompts.size() != completions.size()) throw new IllegalArgumentException(prompts.size() + " prompts for " + completions.size() + " completions");
