@@ -22,6 +22,8 @@ for packing in false true; do
   jq -r --arg p "$packing" '"packing \($p): held-out response loss \(.validation_before.loss|.*1000|round/1000) -> \(.validation.loss|.*1000|round/1000); \(.sft.loss_token_fraction*100|round)% of tokens carry loss; \(.timing.train_s|round) s training, \(.timing.tokens_per_s|round) tokens/s (rows incl. padding)\(if .sft.packed_rows then ", \(.sft.packed_rows) packed rows, fill \(.sft.packing_fill*100|round)%" else "" end)"' "$run/results.json"
 done
 # held-out instructions through the chat template, greedy: does the answer end with the end-of-turn token?
-mapfile -t prompts < <(jq -r '.instruction + (if .input != "" then "\n\n" + .input else "" end) | gsub("\n"; " ")' "$OUT/packing-false/data/validation.jsonl")
-./tune4j generate --model "$OUT/packing-false" --chat --max-new-tokens 96 --json --prompt "${prompts[@]}" > "$OUT/generations.jsonl"
+# (those short enough to leave room for an answer in the model's context)
+mapfile -t prompts < <(jq -r '.instruction + (if .input != "" then "\n\n" + .input else "" end) | gsub("\n"; " ") | select(length < 200)' \
+  "$OUT/packing-false/data/validation.jsonl")
+./tune4j generate --model "$OUT/packing-false" --chat --max-new-tokens 64 --json --prompt "${prompts[@]}" > "$OUT/generations.jsonl"
 jq -s '"held-out answers ending with the end-of-turn token: \(map(select(.finish == "eos")) | length) of \(length)"' -r "$OUT/generations.jsonl"
