@@ -1,5 +1,7 @@
 package dev.tune4j.audit;
 
+import java.util.function.Function;
+import dev.tune4j.data.Schema;
 import dev.tune4j.data.Example;
 import dev.tune4j.data.PreparedWriter;
 import dev.tune4j.data.Reject;
@@ -170,7 +172,7 @@ public final class AuditOutput {
             metrics.put(partNames.get(k), per);
         }
         report.put("metrics", metrics);
-        if (r.schema() == dev.tune4j.data.Schema.PREFERENCE) {
+        if (r.schema() == Schema.PREFERENCE) {
             double[] sim = r.rows().stream().mapToDouble(ResponseAudit.Row::pairSimilarity).toArray();
             Map<String, Object> pairs = new LinkedHashMap<>();
             pairs.put("similarity", spread(ResponseAudit.Spread.of(sim)));
@@ -234,7 +236,7 @@ public final class AuditOutput {
     }
 
     private static List<Map<String, Object>> top(ResponseAudit.Result r, ToDoubleFunction<ResponseAudit.Row> value, boolean highest, int n,
-                                                 java.util.function.Function<ResponseAudit.Row, String> text) {
+                                                 Function<ResponseAudit.Row, String> text) {
         Comparator<ResponseAudit.Row> by = Comparator.comparingDouble(value);
         return r.rows().stream().filter(row -> !Double.isNaN(value.applyAsDouble(row)))
                 .sorted(highest ? by.reversed() : by).limit(n).map(row -> {

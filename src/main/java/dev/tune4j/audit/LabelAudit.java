@@ -1,5 +1,6 @@
 package dev.tune4j.audit;
 
+import java.util.Locale;
 import dev.tune4j.data.Example;
 import dev.tune4j.model.PretrainedModel;
 import dev.tune4j.train.ClassificationMetrics;
@@ -26,7 +27,7 @@ public final class LabelAudit {
         LORA;
 
         public static Method parse(String s) {
-            return switch (s.strip().toLowerCase(java.util.Locale.ROOT)) {
+            return switch (s.strip().toLowerCase(Locale.ROOT)) {
                 case "head" -> HEAD;
                 case "lora" -> LORA;
                 default -> throw new IllegalArgumentException("unknown audit method '" + s + "' (expected head or lora)");

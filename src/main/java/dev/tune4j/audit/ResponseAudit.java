@@ -64,7 +64,7 @@ public final class ResponseAudit {
         ResponseScorer scorer = new ResponseScorer(model, format, maxLength, spec);
         List<Row> out = new ArrayList<>(rows.size());
         for (Example e : rows) out.add(audit(e, scorer, t));
-        return new Result(rows.isEmpty() ? null : rows.getFirst().schema, out, t, maxLength);
+        return new Result(rows.isEmpty() ? null : rows.getFirst().schema, out, t, scorer.maxLength());
     }
 
     private static Row audit(Example e, ResponseScorer scorer, Thresholds t) {

@@ -1,5 +1,6 @@
 package dev.tune4j.audit;
 
+import java.util.Arrays;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.model.PretrainedModel;
 import dev.tune4j.nn.TokenBatch;
@@ -18,7 +19,7 @@ import java.util.Set;
  * and tokenized once; the response's tokens are those (not special) whose character span overlaps
  * the response's span. Its loss is the mean next-token cross-entropy over them,
  * −(1/m) Σ log softmax(logits at i−1)[id_i], in nats per token; only the first {@code maxLength}
- * tokens are read (a longer text is scored on what fits). Logits are made only for the positions
+ * tokens (at most the model's positions) are read: a longer text is scored on what fits. Logits are made only for the positions
  * scored, a chunk at a time, so a 150k vocabulary costs a chunk of rows, not the whole sequence.
  */
 final class ResponseScorer {
@@ -48,7 +49,12 @@ final class ResponseScorer {
         this.lm = t;
         this.tokenizer = model.requireTokenizer();
         this.format = format;
-        this.maxLength = maxLength;
+        this.maxLength = Math.min(maxLength, t.config.maxPositions);   // the model reads no further
+    }
+
+    /** Tokens read per rendered text. */
+    int maxLength() {
+        return maxLength;
     }
 
     Score score(List<PromptFormat.Turn> prompt, String response) {
@@ -71,7 +77,7 @@ final class ResponseScorer {
         lm.train(false);
         try {
             int d = lm.config.hidden;
-            float[] h = lm.hidden(TokenBatch.of(java.util.Arrays.copyOf(ids, n), 1, n)).value().toHeap().data();
+            float[] h = lm.hidden(TokenBatch.of(Arrays.copyOf(ids, n), 1, n)).value().toHeap().data();
             double sum = 0;
             for (int from = 0; from < scored.size(); from += CHUNK) {
                 int m = Math.min(CHUNK, scored.size() - from);

@@ -1,5 +1,7 @@
 package dev.tune4j.audit;
 
+import java.util.Arrays;
+
 /**
  * Multinomial logistic regression on fixed features (pooled embeddings): the head-only model of a
  * label audit's folds. Features are standardised with the training rows' mean and deviation; the
@@ -60,7 +62,7 @@ final class SoftmaxHead {
             double momentum = (it - 1.0) / (it + 2.0);
             for (int c = 0; c < k; c++) {
                 for (int j = 0; j < d1; j++) look[c][j] = w[c][j] + momentum * (w[c][j] - prev[c][j]);
-                java.util.Arrays.fill(grad[c], 0);
+                Arrays.fill(grad[c], 0);
             }
             for (int i = 0; i < n; i++) {
                 probabilities(look, z[i], p);
@@ -84,10 +86,10 @@ final class SoftmaxHead {
     private static double largestEigenvalue(double[][] z) {
         int d1 = z[0].length;
         double[] v = new double[d1], u = new double[d1];
-        java.util.Arrays.fill(v, 1 / Math.sqrt(d1));
+        Arrays.fill(v, 1 / Math.sqrt(d1));
         double lambda = 0;
         for (int round = 0; round < 30; round++) {
-            java.util.Arrays.fill(u, 0);
+            Arrays.fill(u, 0);
             for (double[] zi : z) {
                 double dot = 0;
                 for (int j = 0; j < d1; j++) dot += zi[j] * v[j];

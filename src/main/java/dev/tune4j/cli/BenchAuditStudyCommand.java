@@ -79,9 +79,10 @@ public final class BenchAuditStudyCommand implements Callable<Integer> {
             else System.out.printf("%-8s %7s %6s %9.4f %9.4f %10s %8.1f%n", row.get("arm"), row.get("train_rows"), row.get("steps"), row.get("accuracy"),
                     row.get("macro_f1"), row.containsKey("precision") ? String.format("%.2f/%.2f", row.get("precision"), row.get("recall")) : "", row.get("wall_s"));
         });
-        if (!json && f1.keySet().containsAll(List.of("noisy", "audited", "clean")) && f1.get("clean") != f1.get("noisy").doubleValue()) {
-            System.out.printf("the audit closes %.0f%% of the gap from noisy to clean (macro-F1)%n",
-                    100 * (f1.get("audited") - f1.get("noisy")) / (f1.get("clean") - f1.get("noisy")));
+        if (!json && f1.keySet().containsAll(List.of("noisy", "audited", "clean"))) {
+            double gap = f1.get("clean") - f1.get("noisy");
+            System.out.printf("noisy -> clean macro-F1 gap %.4f; the audited arm closes %s of it%n", gap,
+                    gap == 0 ? "none" : String.format("%.0f%%", 100 * (f1.get("audited") - f1.get("noisy")) / gap));
         }
         return 0;
     }

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -43,9 +44,9 @@ final class ClassificationTask {
 
         PretrainedModel base = open(r.model());
         try {
-            Map<String, Object> extra = new java.util.LinkedHashMap<>(Map.of("labels", labels));
+            Map<String, Object> extra = new LinkedHashMap<>(Map.of("labels", labels));
             if (!r.data().audit().equals("none")) {
-                Map<String, Object> audit = new java.util.LinkedHashMap<>();
+                Map<String, Object> audit = new LinkedHashMap<>();
                 data = DataAudit.inRun(r, base, data, labels, folder.resolve("audit"), opts, audit);
                 extra.put("audit", audit);
             }

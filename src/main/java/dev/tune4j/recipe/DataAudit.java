@@ -1,5 +1,7 @@
 package dev.tune4j.recipe;
 
+import java.util.Set;
+import java.util.HashSet;
 import dev.tune4j.audit.AuditOutput;
 import dev.tune4j.audit.LabelAudit;
 import dev.tune4j.audit.PromptFormat;
@@ -27,6 +29,9 @@ import java.util.TreeSet;
  */
 public final class DataAudit {
     private DataAudit() {}
+
+    /** Folds of a recipe's audit. */
+    static final int RUN_FOLDS = 5;
 
     /**
      * @param task       classification, sft (instruction or chat rows) or preference
@@ -91,7 +96,10 @@ public final class DataAudit {
      */
     static RunData inRun(Recipe r, PretrainedModel base, RunData data, List<String> labels, Path dir, FineTune.Options opts, Map<String, Object> summary) {
         boolean drop = r.data().audit().equals("drop");
-        LabelAudit.Result res = LabelAudit.head(base, data.train(), labels, 5, r.train().seed(), r.data().maxLength());
+        if (data.train().size() < 2 * RUN_FOLDS) {
+            throw new IllegalArgumentException("data.audit: the label audit needs at least " + 2 * RUN_FOLDS + " training rows, got " + data.train().size());
+        }
+        LabelAudit.Result res = LabelAudit.head(base, data.train(), labels, RUN_FOLDS, r.train().seed(), r.data().maxLength());
         AuditOutput.labels(res, dir, drop, Map.of("task", "classification", "model", r.model(), "data", List.of(r.data().train())));
         int flagged = res.issues().size();
         summary.put("issues", flagged);
@@ -100,7 +108,7 @@ public final class DataAudit {
         opts.progress().message("label audit: " + flagged + " of " + data.train().size() + " training rows flagged"
                 + (drop ? " and dropped" : "") + " (see " + dir.resolve(AuditOutput.LABEL_ISSUES) + ")");
         if (!drop || flagged == 0) return data;
-        java.util.Set<Integer> out = new java.util.HashSet<>();
+        Set<Integer> out = new HashSet<>();
         for (var i : res.issues()) out.add(i.index());
         List<Example> kept = new ArrayList<>();
         for (int i = 0; i < data.train().size(); i++) if (!out.contains(i)) kept.add(data.train().get(i));

@@ -1,5 +1,6 @@
 package dev.tune4j.recipe;
 
+import java.util.Arrays;
 import dev.tune4j.audit.FoldModel;
 import dev.tune4j.data.Example;
 import dev.tune4j.io.IoErrors;
@@ -56,7 +57,7 @@ final class LoraFolds implements FoldModel {
                 .set("train.epochs", epochs).set("train.seed", seed + fold).set("eval.every", 0)
                 .set("output", foldDir.resolve("run").toString()).build();
         try (FineTune.Run run = FineTune.run(recipe, FineTune.Options.quiet().withOverwrite(true))) {
-            List<TextClassifier.Prediction> p = run.classifier().predict(java.util.Arrays.stream(heldOut).mapToObj(i -> rows.get(i).texts[0]).toList());
+            List<TextClassifier.Prediction> p = run.classifier().predict(Arrays.stream(heldOut).mapToObj(i -> rows.get(i).texts[0]).toList());
             double[][] out = new double[heldOut.length][labels.size()];
             for (int i = 0; i < out.length; i++) for (int c = 0; c < labels.size(); c++) out[i][c] = p.get(i).probabilities().get(labels.get(c));
             return out;

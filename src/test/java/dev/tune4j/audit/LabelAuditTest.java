@@ -1,11 +1,23 @@
 package dev.tune4j.audit;
 
+import dev.tune4j.data.DataPipeline;
 import dev.tune4j.data.Example;
+import dev.tune4j.data.PrepareConfig;
+import dev.tune4j.data.SharedData;
+import dev.tune4j.data.SplitSpec;
+import dev.tune4j.model.SharedModels;
+import dev.tune4j.tensor.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -22,7 +34,7 @@ class LabelAuditTest {
         SplittableRandom rng = new SplittableRandom(seed);
         float[][] x = new float[truth.size()][16];
         for (int i = 0; i < x.length; i++) {
-            for (int j = 0; j < 16; j++) x[i][j] = (float) dev.tune4j.tensor.Tensor.gaussian(rng);
+            for (int j = 0; j < 16; j++) x[i][j] = (float) Tensor.gaussian(rng);
             x[i][CLASSES.indexOf(truth.get(i))] += 2.5f;
         }
         return x;
@@ -77,11 +89,38 @@ class LabelAuditTest {
         Folds f = Folds.stratified(y, 2, 5, 3);
         // A "model" that answers with its fold number: each row must get the fold that held it out.
         double[][] p = LabelAudit.outOfSample(y, 2, 5, 3, (train, held, fold) -> {
-            for (int i : held) assertTrue(java.util.Arrays.stream(train).noneMatch(t -> t == i));
+            for (int i : held) assertTrue(Arrays.stream(train).noneMatch(t -> t == i));
             double[][] out = new double[held.length][];
             for (int i = 0; i < held.length; i++) out[i] = new double[] {fold / 10.0, 1 - fold / 10.0};
             return out;
         });
         for (int i = 0; i < y.length; i++) assertEquals(f.of(i) / 10.0, p[i][0], 0.0, "row " + i);
+    }
+
+    /**
+     * Real mail: 300 SpamAssassin e-mails drawn at random (cleaned as a run cleans them), 20% of their
+     * labels flipped, embedded by the built-in MiniLM at 48 tokens.
+     */
+    @Test
+    void findsPlantedFlipsInRealMail(@TempDir Path dir) throws Exception {
+        Path file = SharedData.require("spam-assassin.jsonl");
+        List<String> lines = new ArrayList<>(Files.readAllLines(file));
+        Collections.shuffle(lines, new Random(7));
+        Path sample = dir.resolve("sample.jsonl");
+        Files.write(sample, lines.subList(0, 300));
+        PrepareConfig cfg = new PrepareConfig();
+        cfg.inputs = List.of(sample);
+        cfg.split = SplitSpec.parse("1/0/0");
+        cfg.checkLeakage = false;
+        List<Example> mails = DataPipeline.run(cfg).kept;
+        List<String> given = new ArrayList<>(mails.stream().map(e -> e.label).toList());
+        Set<Integer> flipped = PlantedNoise.flip(given, List.of("ham", "spam"), 0.2, 11);
+        List<Example> rows = PlantedNoise.rows(mails.stream().map(e -> e.texts[0]).toList(), given);
+        LabelAudit.Result r = LabelAudit.head(SharedModels.miniLm(), rows, List.of("ham", "spam"), 5, 42, 48);
+        double[] pr = PlantedNoise.score("spam-assassin, 20% flips", r, flipped);
+        // Measured 0.72 / 0.70 (57 flagged, 59 flips; seed 42). Each is a share of about 60 rows, one standard error
+        // about 0.06: the floors sit two below, for another thread count's last bits or another draw.
+        assertTrue(pr[0] >= 0.6, "precision " + pr[0]);
+        assertTrue(pr[1] >= 0.58, "recall " + pr[1]);
     }
 }

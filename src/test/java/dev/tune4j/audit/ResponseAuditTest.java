@@ -1,5 +1,6 @@
 package dev.tune4j.audit;
 
+import dev.tune4j.model.SharedModels;
 import dev.tune4j.data.Example;
 import dev.tune4j.data.Origin;
 import dev.tune4j.data.Schema;
@@ -106,7 +107,7 @@ class ResponseAuditTest {
 
     @Test
     void anEncoderIsRefusedWithAReason() {
-        String m = assertThrows(IllegalArgumentException.class, () -> ResponseAudit.run(dev.tune4j.model.SharedModels.miniLm(), "builtin:all-minilm-l6-v2",
+        String m = assertThrows(IllegalArgumentException.class, () -> ResponseAudit.run(SharedModels.miniLm(), "builtin:all-minilm-l6-v2",
                 PromptFormat.plain(), List.of(instruction(1, "a", "b")), ResponseAudit.Thresholds.defaults(), 32)).getMessage();
         assertTrue(m.contains("not a decoder with a language-model head"), m);
     }
