@@ -99,11 +99,15 @@ public final class DataAudit {
         if (data.train().size() < 2 * RUN_FOLDS) {
             throw new IllegalArgumentException("data.audit: the label audit needs at least " + 2 * RUN_FOLDS + " training rows, got " + data.train().size());
         }
+        long t0 = System.nanoTime();
         LabelAudit.Result res = LabelAudit.head(base, data.train(), labels, RUN_FOLDS, r.train().seed(), r.data().maxLength());
-        AuditOutput.labels(res, dir, drop, Map.of("task", "classification", "model", r.model(), "data", List.of(r.data().train())));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        AuditOutput.labels(res, dir, drop, Map.of("task", "classification", "model", r.model(), "data", List.of(r.data().train()),
+                "seconds", Map.of("audit", seconds)));
         int flagged = res.issues().size();
         summary.put("issues", flagged);
         summary.put("dropped", drop ? flagged : 0);
+        summary.put("seconds", seconds);
         summary.put("report", "audit/" + AuditOutput.HTML);
         opts.progress().message("label audit: " + flagged + " of " + data.train().size() + " training rows flagged"
                 + (drop ? " and dropped" : "") + " (see " + dir.resolve(AuditOutput.LABEL_ISSUES) + ")");

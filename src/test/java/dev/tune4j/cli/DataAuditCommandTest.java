@@ -93,6 +93,24 @@ class DataAuditCommandTest {
     }
 
     @Test
+    void theLoraMethodFineTunesOneRunPerFold() throws Exception {
+        Path data = topics(new HashSet<>()), out = dir.resolve("lora-audit");
+        Object[] r = run("data", "audit", "--model", "builtin:all-minilm-l6-v2", "--data", data.toString(), "--task", "classification",
+                "--field", "text=body", "--field", "label=topic", "--method", "lora", "--folds", "2", "--epochs", "2", "--max-length", "16",
+                "--out", out.toString(), "--json");
+        assertEquals(0, r[0], (String) r[2]);
+        JsonNode report = Json.MAPPER.readTree(out.resolve("audit-report.json").toFile());
+        assertEquals("lora", report.get("method").asText());
+        assertEquals(80, report.get("rows").asInt());
+        for (int f = 0; f < 2; f++) {
+            JsonNode results = Json.MAPPER.readTree(out.resolve("lora-folds/fold-" + f + "/run/results.json").toFile());
+            assertEquals(36, results.get("rows").get("train").asInt(), "a fold trains on the other folds' rows less a tenth for validation");
+        }
+        System.out.printf("AUDIT lora folds: held-out %s, %d flagged%n", report.get("held_out"), report.get("issues").asInt());
+        assertTrue(report.get("held_out").get("accuracy").asDouble() > 0.6, "the fold models learnt something: " + report.get("held_out"));
+    }
+
+    @Test
     void aResponseAuditScoresEveryRowAndDropsWhatTheThresholdsSay() throws Exception {
         Path model = TinyLlama.write(dir), data = dir.resolve("sft.jsonl"), out = dir.resolve("sft-audit");
         StringBuilder sb = new StringBuilder();
