@@ -96,7 +96,7 @@ final class AuditPage {
     private static String classBars(List<String> names, Map<String, Object> counts, List<Object> pairs) {
         long max = 1;
         for (String n : names) max = Math.max(max, num(counts.get(n)));
-        int rowH = 22, labelW = 140, barW = 560, w = labelW + barW + 170, hgt = rowH * names.size() + 30;
+        int rowH = 22, labelW = 140, barW = 560, w = labelW + barW + 240, hgt = rowH * names.size() + 30;
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">", w, hgt, w, hgt));
         int y = 4;
         for (String n : names) {

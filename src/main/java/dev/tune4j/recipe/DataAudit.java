@@ -102,8 +102,12 @@ public final class DataAudit {
         long t0 = System.nanoTime();
         LabelAudit.Result res = LabelAudit.head(base, data.train(), labels, RUN_FOLDS, r.train().seed(), r.data().maxLength());
         double seconds = (System.nanoTime() - t0) / 1e9;
-        AuditOutput.labels(res, dir, drop, Map.of("task", "classification", "model", r.model(), "data", List.of(r.data().train()),
-                "seconds", Map.of("audit", seconds)));
+        Map<String, Object> context = new LinkedHashMap<>();   // in this order in the report
+        context.put("task", "classification");
+        context.put("model", r.model());
+        context.put("data", List.of(r.data().train()));
+        context.put("seconds", Map.of("audit", seconds));
+        AuditOutput.labels(res, dir, drop, context);
         int flagged = res.issues().size();
         summary.put("issues", flagged);
         summary.put("dropped", drop ? flagged : 0);
