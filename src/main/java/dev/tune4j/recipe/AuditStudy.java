@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  * <ul>
  * <li>{@code noisy}: the {@code train} rows with the flipped labels,</li>
  * <li>{@code small}: the first {@code small} of them with their true labels, for train/small times
- *     the epochs (the same number of updates),</li>
+ *     the epochs (as many updates, up to the rounding of partial batches),</li>
  * <li>{@code audited}: the noisy rows after {@code data.audit: drop} removed what the label audit
  *     flagged (its precision and recall at finding the flips are reported),</li>
  * <li>{@code clean}: the {@code train} rows with their true labels (the ceiling),</li>

@@ -33,9 +33,9 @@ class AuditStudyTest {
 
     @Test
     void everyArmIsScoredOnTheStudysHeldOutRowsAndTheAuditedArmDropsFlaggedRows() throws Exception {
-        Path data = topics(90);
+        Path data = topics(110);
         List<Map<String, Object>> rows = new ArrayList<>();
-        AuditStudy.Draw draw = new AuditStudy.Draw(40, 10, 0.2, 12, 8, 24);
+        AuditStudy.Draw draw = new AuditStudy.Draw(64, 16, 0.2, 12, 8, 24);
         AuditStudy.run("builtin:all-minilm-l6-v2", data, draw, 16, 2, AuditStudy.ARMS, dir.resolve("study"), 42, rows::add);
         assertEquals(AuditStudy.ARMS, rows.stream().map(r -> r.get("arm")).toList());
         for (Map<String, Object> r : rows) {
@@ -43,12 +43,12 @@ class AuditStudyTest {
             assertEquals(24, ((Number) r.get("held_out")).intValue());
         }
         Map<String, Object> noisy = rows.get(0), small = rows.get(1), audited = rows.get(2), clean = rows.get(3);
-        assertEquals(40, ((Number) noisy.get("train_rows")).intValue());
-        assertEquals(10, ((Number) small.get("train_rows")).intValue());
-        assertEquals(noisy.get("steps"), small.get("steps"), "the small arm trains as many updates as the full ones");
+        assertEquals(64, ((Number) noisy.get("train_rows")).intValue());
+        assertEquals(16, ((Number) small.get("train_rows")).intValue());
+        assertEquals(noisy.get("steps"), small.get("steps"), "the small arm trains as many updates as the full ones (batches of 16 divide both)");
         int flagged = ((Number) audited.get("flagged")).intValue();
-        assertEquals(40 - flagged, ((Number) audited.get("train_rows")).intValue(), "the audit's flags leave the training rows");
-        assertEquals(8, ((Number) audited.get("flips")).intValue());
+        assertEquals(64 - flagged, ((Number) audited.get("train_rows")).intValue(), "the audit's flags leave the training rows");
+        assertEquals(13, ((Number) audited.get("flips")).intValue());
         assertTrue(((Number) audited.get("recall")).doubleValue() >= 0.5 && ((Number) audited.get("precision")).doubleValue() >= 0.5,
                 "keyword topics: the audit finds most flips: " + audited);
         assertTrue(((Number) clean.get("macro_f1")).doubleValue() >= 0.9, "the clean ceiling separates two keyword topics: " + clean);
