@@ -15,7 +15,7 @@ import java.util.SplittableRandom;
 final class PlantedNoise {
     private PlantedNoise() {}
 
-    /** Rows with the given labels, text and id {@code "row-i"}, from {@code file}. */
+    /** Rows with the given texts and labels, id {@code "row-i"}, origin planted.jsonl line i + 1. */
     static List<Example> rows(List<String> texts, List<String> labels) {
         List<Example> out = new ArrayList<>();
         for (int i = 0; i < texts.size(); i++) {
