@@ -81,7 +81,8 @@ public final class PreparedWriter {
         }
     }
 
-    static ObjectNode rejectJson(Reject r) {
+    /** A reject as {@code rejects.jsonl} holds it (also written by the audit). */
+    public static ObjectNode rejectJson(Reject r) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("reason", r.reason());
         o.put("detail", r.detail());

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -43,6 +44,12 @@ final class ClassificationTask {
 
         PretrainedModel base = open(r);
         try {
+            Map<String, Object> extra = new LinkedHashMap<>(Map.of("labels", labels));
+            if (!r.data().audit().equals("none")) {
+                Map<String, Object> audit = new LinkedHashMap<>();
+                data = DataAudit.inRun(r, base, data, labels, folder.resolve("audit"), opts, audit);
+                extra.put("audit", audit);
+            }
             SequenceClassifier model = base.classifier(new ClassifierSpec(labels, pooling(r), false, r.train().seed()));
             Artifacts.Trainable trainable = Artifacts.Trainable.of(model);
             Artifacts.Method method = Artifacts.apply(r, base, trainable);
@@ -60,7 +67,7 @@ final class ClassificationTask {
             int[] testY = data.test().isEmpty() ? null : ids(classifier, data.test());
             Map<String, Object> results = new TrainingRun<ClassificationBatch>(resolved, folder, opts, t0).run("classification", base, data,
                     dataSeconds, trainer, batches(train, trainY, r), valBatches, () -> inOrder(testRows, testY, r.eval().batchSize()), counts,
-                    Map.of("labels", labels), method, trainable);
+                    extra, method, trainable);
             return new FineTune.Run(folder.dir(), results, classifier);
         } catch (RuntimeException e) {
             base.close();

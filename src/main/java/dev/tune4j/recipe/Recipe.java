@@ -15,9 +15,12 @@ public record Recipe(String model, String task, Data data, String method, Partia
                      Optimizer optimizer, Schedule schedule, Train train, Eval eval,
                      Checkpoint checkpoint, Log log, String output) {
 
-    /** @param validation a fraction (number) or a file (string); {@code test} likewise */
+    /**
+     * @param validation a fraction (number) or a file (string); {@code test} likewise
+     * @param audit      none, report or drop (a label audit of the training rows first)
+     */
     public record Data(String train, JsonNode validation, JsonNode test, String textField, String labelField,
-                       List<String> labels, int maxLength, boolean prepare) {}
+                       List<String> labels, int maxLength, boolean prepare, String audit) {}
 
     public record Partial(boolean freezeEmbeddings, int freezeLayers, List<String> freeze) {}
 

@@ -24,6 +24,9 @@ final class RecipeChecks {
         }
         range(src, "data.max_length", d.maxLength(), 2, 1 << 20);
         if (d.labels() != null) require(d.labels().size() >= 2, src, "'data.labels' needs at least 2 classes, got " + d.labels());
+        oneOf(src, "data.audit", d.audit(), List.of("none", "report", "drop"));
+        require(d.audit().equals("none") || r.task().equals("classification"), src,
+                "'data.audit' audits the labels of classification data; for other data run tune4j data audit --task sft|preference");
 
         range(src, "partial.freeze_layers", r.partial().freezeLayers(), 0, 10_000);
         Recipe.Lora l = r.lora();

@@ -4,7 +4,6 @@ import dev.tune4j.io.IoErrors;
 import dev.tune4j.data.DataPipeline;
 import dev.tune4j.data.Example;
 import dev.tune4j.data.PrepareConfig;
-import dev.tune4j.data.PrepareResult;
 import dev.tune4j.data.Schema;
 import dev.tune4j.data.SplitSpec;
 import dev.tune4j.report.Json;
@@ -126,18 +125,11 @@ public final class Study {
 
     /** Cleans and deduplicates the whole file once, then draws disjoint train / validation / held-out rows. */
     private static void drawSplit(Path data, int trainRows, int validationRows, int heldOut, Path dir, long seed) {
-        PrepareConfig cfg = new PrepareConfig();
-        cfg.inputs = List.of(data);
-        cfg.schema = Schema.CLASSIFICATION;
-        cfg.split = SplitSpec.parse("1/0/0");
-        cfg.checkLeakage = false;
-        PrepareResult res = DataPipeline.run(cfg);
-        List<Example> all = new ArrayList<>(res.kept);
+        List<Example> all = shuffled(data, seed);
         long wanted = (long) trainRows + validationRows + heldOut;
         if (all.size() < wanted) {
             throw new IllegalArgumentException(data + ": " + all.size() + " rows after cleaning, fewer than the " + wanted + " asked for");
         }
-        Collections.shuffle(all, new java.util.Random(new SplittableRandom(seed).nextLong()));
         try {
             Files.createDirectories(dir);
             write(dir.resolve("train.jsonl"), all.subList(0, trainRows));
@@ -146,6 +138,18 @@ public final class Study {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the study's split to " + dir + ": " + IoErrors.describe(e), e);
         }
+    }
+
+    /** The file's rows cleaned and deduplicated, in the seed's order: the study draws its split from the front. */
+    static List<Example> shuffled(Path data, long seed) {
+        PrepareConfig cfg = new PrepareConfig();
+        cfg.inputs = List.of(data);
+        cfg.schema = Schema.CLASSIFICATION;
+        cfg.split = SplitSpec.parse("1/0/0");
+        cfg.checkLeakage = false;
+        List<Example> all = new ArrayList<>(DataPipeline.run(cfg).kept);
+        Collections.shuffle(all, new java.util.Random(new SplittableRandom(seed).nextLong()));
+        return all;
     }
 
     private static void write(Path f, List<Example> rows) throws IOException {
