@@ -41,4 +41,20 @@ public interface PromptFormat {
             return new Rendered(sb.toString(), start, sb.length());
         };
     }
+
+    /**
+     * The model's chat template, as instruction tuning renders a conversation: the prompt turns and
+     * the response as the assistant's turn; the response's span is the assistant content the
+     * template wrote (its end-of-turn token is not scored).
+     */
+    static PromptFormat chat(dev.tune4j.tokenizer.ChatTemplate template) {
+        return (prompt, response) -> {
+            List<dev.tune4j.tokenizer.ChatMessage> messages = new java.util.ArrayList<>();
+            for (Turn t : prompt) messages.add(new dev.tune4j.tokenizer.ChatMessage(t.role(), t.content()));
+            messages.add(new dev.tune4j.tokenizer.ChatMessage("assistant", response));
+            dev.tune4j.tokenizer.ChatTemplate.Rendered r = template.render(messages, false);
+            dev.tune4j.tokenizer.ChatTemplate.Span last = r.spans().getLast();
+            return new Rendered(r.text(), last.contentStart(), last.contentEnd());
+        };
+    }
 }

@@ -80,8 +80,11 @@ public final class DataAudit {
                 context.put("seconds", seconds);
                 return AuditOutput.labels(r, o.out(), o.drop(), context);
             }
-            context.put("prompt_format", "plain");
-            ResponseAudit.Result r = ResponseAudit.run(model, o.model(), PromptFormat.plain(), rows, o.thresholds(), o.maxLength());
+            // rendered as instruction tuning renders it: the model's own chat template, else plain text
+            dev.tune4j.tokenizer.ChatTemplate template = SftRows.ownTemplate(model);
+            context.put("prompt_format", template == null ? "plain" : template.name());
+            ResponseAudit.Result r = ResponseAudit.run(model, o.model(), template == null ? PromptFormat.plain() : PromptFormat.chat(template),
+                    rows, o.thresholds(), o.maxLength());
             seconds.put("audit", (System.nanoTime() - t1) / 1e9);
             context.put("seconds", seconds);
             return AuditOutput.responses(r, o.out(), o.drop(), context);

@@ -64,6 +64,18 @@ final class SftRows {
         }
     }
 
+    /** The model's own chat template, or null when it has none. */
+    static ChatTemplate ownTemplate(PretrainedModel base) {
+        try {
+            return ChatTemplate.of(folder(base));
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().contains("has no chat_template")) return null;
+            throw e;  // a template that is there but broken is the user's to fix, not to skip
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the chat template of " + base.spec() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The folder the model's tokenizer files came from. */
     private static Path folder(PretrainedModel base) {
         Path spec = Path.of(base.spec());
