@@ -219,18 +219,6 @@ final class AuditPage {
     }
 
     static String esc(Object o) {
-        String s = String.valueOf(o);
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '<' -> sb.append("&lt;");
-                case '>' -> sb.append("&gt;");
-                case '&' -> sb.append("&amp;");
-                case '"' -> sb.append("&quot;");
-                default -> sb.append(c);
-            }
-        }
-        return sb.toString();
+        return dev.tune4j.report.Html.esc(String.valueOf(o));
     }
 }

@@ -3,14 +3,14 @@ package dev.tune4j.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;
 
-/** Escaping and number formatting for the hand-written report pages. */
-final class Html {
+/** Escaping and number formatting for the hand-written report pages (the run report, the data report, the audit page). */
+public final class Html {
     /** Shown where a value is absent. */
     static final String NONE = "&mdash;";
 
     private Html() {}
 
-    static String esc(Object value) {
+    public static String esc(Object value) {
         if (value == null) return "";
         String s = value.toString();
         StringBuilder out = new StringBuilder(s.length() + 16);

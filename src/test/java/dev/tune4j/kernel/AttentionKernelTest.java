@@ -69,13 +69,7 @@ class AttentionKernelTest {
     @Test
     void forwardAndBackwardMatchFloat64AcrossTilesBlocksAndMasks() {
         // T = 70 spans three query tiles; S = 150 keys with padding leaves > 64 visible keys.
-        Problem p = new Problem(2, 70, 150, 4, 2, 80, true, padded(2, 150, true, 9, 0), 7);
-        float[][] r = p.run();
-        assertClose(p.ref.forward(p.q, p.k, p.v), r[0], 2e-5, "out");
-        double[][] g = p.ref.backward(p.q, p.k, p.v, p.dOut);
-        assertClose(g[0], r[2], 5e-5, "dq");
-        assertClose(g[1], r[3], 5e-5, "dk");
-        assertClose(g[2], r[4], 5e-5, "dv");
+        assertMatchesFloat64(new Problem(2, 70, 150, 4, 2, 80, true, padded(2, 150, true, 9, 0), 7));
     }
 
     private static void assertMatchesFloat64(Problem p) {
@@ -110,13 +104,7 @@ class AttentionKernelTest {
 
     @Test
     void largeHeadWithoutMaskMatchesFloat64() {
-        Problem p = new Problem(1, 33, 97, 2, 2, 128, false, null, 8);
-        float[][] r = p.run();
-        assertClose(p.ref.forward(p.q, p.k, p.v), r[0], 2e-5, "out");
-        double[][] g = p.ref.backward(p.q, p.k, p.v, p.dOut);
-        assertClose(g[0], r[2], 5e-5, "dq");
-        assertClose(g[1], r[3], 5e-5, "dk");
-        assertClose(g[2], r[4], 5e-5, "dv");
+        assertMatchesFloat64(new Problem(1, 33, 97, 2, 2, 128, false, null, 8));
     }
 
     @Test

@@ -120,7 +120,7 @@ public final class ChatRows {
                 for (int i = 0; i < example.texts.length; i++) messages.add(new ChatMessage(example.roles[i], example.texts[i]));
             }
             default -> throw new IllegalArgumentException(example.origin + ": a " + example.schema.id()
-                    + " row is not a conversation (instruction tuning takes instruction or chat rows)");
+                    + " row is not a conversation (instruction tuning takes instruction or chat rows; plain text trains with task: causal_lm)");
         }
         boolean hasSystem = !messages.isEmpty() && messages.getFirst().role().equals("system");
         if (systemPrompt != null && !systemPrompt.isBlank() && !hasSystem) messages.addFirst(new ChatMessage("system", systemPrompt));
