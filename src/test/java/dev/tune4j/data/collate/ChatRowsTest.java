@@ -183,7 +183,7 @@ class ChatRowsTest {
     @Test
     void otherSchemasAreNotConversations() {
         var e = assertThrows(IllegalArgumentException.class, () -> ChatRows.messages(example(Schema.TEXT, null, "some text"), null));
-        assertEquals("train.jsonl:3: a text row is not a conversation (instruction tuning takes instruction or chat rows)", e.getMessage());
+        assertEquals("train.jsonl:3: a text row is not a conversation (instruction tuning takes instruction or chat rows; plain text trains with task: causal_lm)", e.getMessage());
     }
 
     static int lastIndexOf(int[] a, int v) {

@@ -190,7 +190,12 @@ class HubSnapshotsTest {
         List<FakeHub.Request> gets = hub.storageGets(weights.sha256());
         assertEquals(2, gets.size(), "the dropped download and its resumption");
         assertNull(gets.get(0).range());
-        assertEquals("bytes=" + half + "-", gets.get(1).range(), "resumed where the connection dropped");
+        // resumed from the bytes that reached the file: at most what the server sent before it dropped
+        // (an aborted connection may lose what was still in flight), and well past the start
+        String range = gets.get(1).range();
+        assertTrue(range != null && range.matches("bytes=\\d+-"), "a Range request: " + range);
+        long from = Long.parseLong(range.substring(6, range.length() - 1));
+        assertTrue(from > half / 2 && from <= half, "resumed near where the connection dropped (" + half + "): " + range);
         assertArrayEquals(weights.content(), Files.readAllBytes(snapshot.resolve("model.safetensors")));
     }
 
