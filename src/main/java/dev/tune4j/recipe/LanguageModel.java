@@ -16,6 +16,14 @@ import java.nio.file.Path;
  */
 public record LanguageModel(PretrainedModel model, JsonNode meta) implements AutoCloseable {
 
+    public LanguageModel {
+        if (!model.config().causal || !model.config().lmHead) {
+            String spec = model.spec();
+            model.close();
+            throw new IllegalArgumentException(spec + " is not a causal language model with an LM head (an encoder or a classifier): it cannot generate text");
+        }
+    }
+
     /**
      * A decoder for generation: a run folder (its saved model, or its base with its adapter), a
      * model (folder, Hub id, builtin), or a model plus a PEFT adapter folder, applied unmerged.
@@ -41,9 +49,6 @@ public record LanguageModel(PretrainedModel model, JsonNode meta) implements Aut
     private static LanguageModel withLmAdapter(PretrainedModel base, Path adapter, JsonNode meta) throws IOException {
         try {
             if (!Files.isDirectory(adapter)) throw new IllegalArgumentException("adapter folder " + adapter + " does not exist");
-            if (!base.config().causal || !base.config().lmHead) {
-                throw new IllegalArgumentException(base.spec() + " is not a decoder with a language-model head: it cannot generate text");
-            }
             base.model();
             PeftAdapter.load(adapter, base);
             return new LanguageModel(base, meta);

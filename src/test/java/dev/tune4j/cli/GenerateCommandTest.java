@@ -80,4 +80,21 @@ class GenerateCommandTest {
         ModelCommandsTest.Run tooLong = run("generate", "--model", llama.toString(), "--prompt", "x", "--max-new-tokens", "500");
         assertTrue(tooLong.err().contains("exceed the model's 64 positions"), tooLong.err());
     }
+
+    @Test
+    void chatAndTheLanguageModelBenchmarksRefuseBadInputWithOneLine() {
+        ModelCommandsTest.Run encoder = run("chat", "--model", "builtin:all-minilm-l6-v2");
+        assertNotEquals(0, encoder.code());
+        assertTrue(encoder.err().contains("causal language model"), encoder.err());
+        ModelCommandsTest.Run missing = run("chat", "--model", dir.resolve("absent").toString());
+        assertNotEquals(0, missing.code());
+        assertTrue(missing.err().lines().count() == 1, missing.err());
+        ModelCommandsTest.Run dtype = run("bench", "decode", "--dtype", "f8", "--tokens", "2", "--runs", "1", "--preset", "gpt2-124m");
+        assertTrue(dtype.err().contains("--dtype: f32 or bf16"), dtype.err());
+        ModelCommandsTest.Run preset = run("bench", "decode", "--preset", "gpt5");
+        assertTrue(preset.err().contains("unknown preset 'gpt5'"), preset.err());
+        ModelCommandsTest.Run noData = run("bench", "forgetting", "--general", dir.resolve("none.jsonl").toString(), "--domain", "x.jsonl",
+                "--out", dir.resolve("fg").toString());
+        assertTrue(noData.err().contains("none.jsonl: no such file"), noData.err());
+    }
 }
