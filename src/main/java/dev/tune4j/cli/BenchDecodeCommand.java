@@ -16,9 +16,6 @@ import jdk.incubator.vector.VectorSpecies;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -116,10 +113,7 @@ public final class BenchDecodeCommand implements Runnable {
             Tensor v = p.value();
             boolean matrix = v.shape().length == 2;
             if (matrix && dtype == DType.BF16) {
-                float[] d = v.toHeap().data();
-                MemorySegment seg = Arena.ofAuto().allocate(2L * d.length, 2);
-                for (int i = 0; i < d.length; i++) seg.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, DType.f32ToBf16(d[i]));
-                p.setValue(Tensor.wrap(seg, DType.BF16, v.shape()));
+                p.setValue(v.toBf16());
             }
             boolean embeddingOnly = p == model.embed.weight && !model.config.tieEmbeddings || model.posEmbed != null && p == model.posEmbed.weight;
             long size = v.numel() * (matrix ? (dtype == DType.BF16 ? 2 : 4) : 4);

@@ -167,7 +167,7 @@ public final class Study {
      * The process's peak resident memory (Linux VmHWM), NaN elsewhere. It covers the whole process,
      * so an arm's own figure needs a process of its own (bench/study.sh runs one per arm).
      */
-    static double peakRssMb() {
+    public static double peakRssMb() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;

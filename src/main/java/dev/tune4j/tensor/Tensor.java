@@ -91,6 +91,17 @@ public final class Tensor {
         return toHeap();
     }
 
+    /**
+     * A bfloat16 copy (round to nearest even) in native memory, for frozen weights stored at half
+     * the bytes: the GEMM widens it while packing.
+     */
+    public Tensor toBf16() {
+        float[] d = toHeap().data();
+        MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(2L * d.length, 2);
+        for (int i = 0; i < d.length; i++) seg.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, i, DType.f32ToBf16(d[i]));
+        return wrap(seg, DType.BF16, shape);
+    }
+
     /** Same storage, new shape (same element count). */
     public Tensor reshape(int... newShape) {
         Shape.check(Shape.numel(newShape) == numel(), "reshape", "element count differs", shape, newShape);

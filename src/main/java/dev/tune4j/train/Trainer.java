@@ -1,6 +1,7 @@
 package dev.tune4j.train;
 
 import dev.tune4j.autograd.Parameter;
+import dev.tune4j.autograd.Profile;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.kernel.Parallel;
 import dev.tune4j.model.WeightMapper;
@@ -228,6 +229,7 @@ public final class Trainer<B> {
             }
             double lr = optimizer.groups().get(0).lr();
             double norm = 0;
+            long t1 = Profile.start();
             if (weight > 0) {
                 GradClip.scaleGrads(params, 1.0 / weight);
                 if (l2Sp != null) l2Sp.addGradient();
@@ -236,6 +238,7 @@ public final class Trainer<B> {
                 optimizer.step();
             }
             optimizer.zeroGrad();
+            Profile.stop(Profile.Phase.OPTIMIZER, t1);
             state.step++;
             double loss = weight == 0 ? Double.NaN : lossSum / weight;
             state.trainCurve.add(new double[] {state.step, loss});

@@ -1,6 +1,7 @@
 package dev.tune4j.autograd.ops;
 
 import dev.tune4j.autograd.Scratch;
+import dev.tune4j.autograd.Profile;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.AttentionKernel;
@@ -42,20 +43,22 @@ public final class AttentionOp {
         AttentionMask m = mask == null ? AttentionMask.NONE : mask;
         m.checkShape(OP, qs[0], ks[1]);
 
+        long t0 = Profile.start();
         AttentionKernel.Dims d = new AttentionKernel.Dims(qs[0], qs[1], ks[1], qs[2], ks[2], qs[3]);
         boolean training = Tape.needsGrad(q, k, v);
         float[] lse = training ? new float[d.batch() * d.queryHeads() * d.queries()] : null;
         Tensor out = Scratch.allocate(qs);
         AttentionKernel.forward(d, q.data(), k.data(), v.data(), m, scale, out.data(), lse);
+        Profile.stop(Profile.Phase.ATTENTION, t0);
 
         Var y = Tape.output(out, q, k, v);
-        if (y.requiresGrad()) Tape.push(() -> {
+        if (y.requiresGrad()) Tape.push(Profile.timed(Profile.Phase.ATTENTION, () -> {
             if (y.grad() == null) return;
             AttentionKernel.backward(d, q.data(), k.data(), v.data(), m, scale, out.data(), lse, y.grad().data(),
                     q.requiresGrad() ? q.gradForAccumulation() : null,
                     k.requiresGrad() ? k.gradForAccumulation() : null,
                     v.requiresGrad() ? v.gradForAccumulation() : null);
-        });
+        }));
         return y;
     }
 }

@@ -1,5 +1,6 @@
 package dev.tune4j.autograd.ops;
 
+import dev.tune4j.autograd.Profile;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.CrossEntropyKernel;
@@ -55,19 +56,21 @@ public final class CrossEntropyOp {
         }
         float[] w = classWeights == null ? null : checkedWeights(classWeights, vocab);
         double divisor = weightSum(targets, ignoreIndex, w);
+        long t0 = Profile.start();
         float[] x = logits.value().toHeap().data();
         int[] tgt = targets.clone(); // the caller may reuse its buffer before the backward
         float[] stats = new float[2 * rows];
         double sum = CrossEntropyKernel.forward(x, rows, vocab, tgt, ignoreIndex, w, stats);
+        Profile.stop(Profile.Phase.LOSS, t0);
         float rowWeight = reduction == Reduction.SUM ? 1f : divisor == 0 ? 0f : (float) (1 / divisor);
         Tensor out = Tensor.of(new float[] {(float) (sum * rowWeight)});
         Var y = Tape.output(out, logits);
-        if (y.requiresGrad()) Tape.push(() -> {
+        if (y.requiresGrad()) Tape.push(Profile.timed(Profile.Phase.LOSS, () -> {
             if (y.grad() == null) return;
             float[] dx = logits.gradForAccumulation();
             float scale = y.grad().data()[0] * rowWeight;
             if (divisor > 0) CrossEntropyKernel.backward(x, stats, rows, vocab, tgt, ignoreIndex, w, scale, dx);
-        });
+        }));
         return y;
     }
 

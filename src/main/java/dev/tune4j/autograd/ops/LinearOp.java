@@ -1,6 +1,7 @@
 package dev.tune4j.autograd.ops;
 
 import dev.tune4j.autograd.Scratch;
+import dev.tune4j.autograd.Profile;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Gemm;
@@ -34,16 +35,18 @@ public final class LinearOp {
 
         int[] ys = xs.clone();
         ys[ys.length - 1] = out;
+        long t0 = Profile.start();
         Tensor y = Scratch.allocate(ys);
         float[] xd = heap(x.value()).data();
         float[] bd = bias == null ? null : heap(bias.value()).data();
         // y[rows, out] = x[rows, in] · W[out, in]ᵀ + b
         Gemm.gemm(rows, out, in, xd, 0, in, false, weight.value().storage(), 0, in, true, y.data(), 0, out, bd, 0, false);
+        Profile.stop(Profile.Phase.GEMM, t0);
 
         Var result = Tape.output(y, x, weight, bias);
         if (result.requiresGrad()) {
             int n = rows;
-            Tape.push(() -> {
+            Tape.push(Profile.timed(Profile.Phase.GEMM, () -> {
                 if (result.grad() == null) return;
                 float[] dy = result.grad().data();
                 if (x.requiresGrad()) {
@@ -63,7 +66,7 @@ public final class LinearOp {
                         for (int j = 0; j < out; j++) db[j] += dy[o + j];
                     }
                 }
-            });
+            }));
         }
         return result;
     }

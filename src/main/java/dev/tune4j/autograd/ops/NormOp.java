@@ -1,6 +1,7 @@
 package dev.tune4j.autograd.ops;
 
 import dev.tune4j.autograd.Scratch;
+import dev.tune4j.autograd.Profile;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Elementwise;
@@ -35,6 +36,7 @@ final class NormOp {
             Shape.check(beta.shape().length == 1 && beta.dim(0) == dim, op, "beta must be [last dim of x]", xs, beta.shape());
         }
         if (!(eps >= 0f)) throw new IllegalArgumentException(op + ": eps must be >= 0, got " + eps);
+        long t0 = Profile.start();
         float[] xd = x.value().toHeap().data();
         float[] rd = r == null ? null : r.value().toHeap().data();
         float[] g = gamma.value().toHeap().data();
@@ -49,10 +51,11 @@ final class NormOp {
         // written into y's buffer and normalised there
         float[] sd = r == null ? xd : sumOut != null ? sumOut.data() : out.data();
         Norms.addForward(centered, xd, rd, sd, g, b, out.data(), mean, rstd, rows, dim, eps);
+        Profile.stop(Profile.Phase.NORMS_ACTIVATIONS, t0);
 
         Var sum = r == null ? x : sumOut != null ? Tape.output(sumOut, x, r) : null;
         Var y = Tape.output(out, x, r, gamma, beta);
-        if (y.requiresGrad()) Tape.push(() -> {
+        if (y.requiresGrad()) Tape.push(Profile.timed(Profile.Phase.NORMS_ACTIVATIONS, () -> {
             // The norm's dx goes into sum's gradient, which by now holds what sum's other readers
             // sent (a pre-norm residual stream), then on to x and r: AddOp and NormOp's order.
             if (y.grad() != null) {
@@ -67,7 +70,7 @@ final class NormOp {
                 if (x.requiresGrad()) Elementwise.axpy(1f, ds, x.gradForAccumulation(), n);
                 if (r.requiresGrad()) Elementwise.axpy(1f, ds, r.gradForAccumulation(), n);
             }
-        });
+        }));
         return new AddNormOp.Result(withSum ? sum : null, y);
     }
 }

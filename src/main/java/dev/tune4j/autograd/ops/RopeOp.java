@@ -1,6 +1,7 @@
 package dev.tune4j.autograd.ops;
 
 import dev.tune4j.autograd.Scratch;
+import dev.tune4j.autograd.Profile;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.RopeKernel;
@@ -38,15 +39,17 @@ public final class RopeOp {
         int[] pos = positions.clone();
         checkPositions(pos, table, xs);
         boolean interleaved = layout == Layout.INTERLEAVED;
+        long t0 = Profile.start();
         Tensor out = Scratch.allocate(xs);
         RopeKernel.rotate(x.data(), out.data(), false, rows, xs[1], xs[2], table, pos, interleaved, false);
+        Profile.stop(Profile.Phase.NORMS_ACTIVATIONS, t0);
 
         Var y = Tape.output(out, x);
-        if (y.requiresGrad()) Tape.push(() -> {
+        if (y.requiresGrad()) Tape.push(Profile.timed(Profile.Phase.NORMS_ACTIVATIONS, () -> {
             if (y.grad() == null || !x.requiresGrad()) return;
             RopeKernel.rotate(y.grad().data(), x.gradForAccumulation(), true, rows, xs[1], xs[2], table, pos,
                     interleaved, true);
-        });
+        }));
         return y;
     }
 

@@ -1,0 +1,208 @@
+package dev.tune4j.cli;
+
+import dev.tune4j.autograd.Parameter;
+import dev.tune4j.autograd.Profile;
+import dev.tune4j.autograd.Scratch;
+import dev.tune4j.autograd.Var;
+import dev.tune4j.kernel.Parallel;
+import dev.tune4j.model.ModelPresets;
+import dev.tune4j.nn.Block;
+import dev.tune4j.nn.Linear;
+import dev.tune4j.nn.Transformer;
+import dev.tune4j.nn.TransformerConfig;
+import dev.tune4j.nn.TokenBatch;
+import dev.tune4j.recipe.Study;
+import dev.tune4j.report.Json;
+import dev.tune4j.train.CausalLmObjective;
+import dev.tune4j.train.LmBatch;
+import dev.tune4j.train.TrainConfig;
+import dev.tune4j.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The speed and memory of one whole training step (forward, loss, backward, clip, AdamW) on a real
+ * model's shape with random weights: tokens/s (median over the timed steps), peak resident memory,
+ * and where the time goes by phase ({@link Profile}). {@code --mode forward} times the forward and
+ * loss alone, without a tape.
+ */
+@Command(name = "step", mixinStandardHelpOptions = true,
+        description = "Training-step tokens/s, peak memory and phase profile of a model shape (random weights).")
+public final class BenchStepCommand implements Runnable {
+    @Option(names = "--preset", defaultValue = "gpt2-124m", description = "gpt2-124m or smollm2-135m (default: ${DEFAULT-VALUE})")
+    String preset;
+
+    @Option(names = "--mode", defaultValue = "full",
+            description = "full, partial (embeddings and the first half of the blocks frozen), lora (rank 8 on q, k, v, o and the MLP), "
+                    + "or forward (forward and loss only) (default: ${DEFAULT-VALUE})")
+    String mode;
+
+    @Option(names = "--batch", defaultValue = "4", description = "sequences per step (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--seq", defaultValue = "256", description = "tokens per sequence (default: ${DEFAULT-VALUE})")
+    int seq;
+
+    @Option(names = "--threads", description = "worker threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = "--base-dtype", defaultValue = "f32", description = "storage of the frozen matrices: f32 or bf16 (default: ${DEFAULT-VALUE})")
+    String baseDtype;
+
+    @Option(names = "--steps", defaultValue = "5", description = "timed steps (default: ${DEFAULT-VALUE})")
+    int steps;
+
+    @Option(names = "--warmup", defaultValue = "2", description = "untimed steps first (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--json", description = "the summary as one JSON line")
+    boolean json;
+
+    @Override
+    public void run() {
+        if (batch < 1 || seq < 2 || steps < 1 || warmup < 0) throw new IllegalArgumentException("--batch >= 1, --seq >= 2, --steps >= 1 and --warmup >= 0 are needed");
+        if (!List.of("full", "partial", "lora", "forward").contains(mode)) throw new IllegalArgumentException("--mode: full, partial, lora or forward, got " + mode);
+        if (!List.of("f32", "bf16").contains(baseDtype)) throw new IllegalArgumentException("--base-dtype: f32 or bf16, got " + baseDtype);
+        if (baseDtype.equals("bf16") && mode.equals("full")) throw new IllegalArgumentException("--base-dtype bf16 needs a frozen base: --mode partial, lora or forward");
+        if (threads != null) Parallel.setThreads(threads);
+        TransformerConfig c = ModelPresets.get(preset);
+        c.maxPositions = Math.max(seq, Math.min(c.maxPositions, seq));
+        Transformer model = new Transformer(c);
+        prepare(model);
+        long trainable = 0, total = 0;
+        for (Parameter p : model.parameters()) {
+            total += p.value().numel();
+            if (!p.frozen()) trainable += p.value().numel();
+        }
+        LmBatch data = randomBatch(c.vocabSize);
+        long tokens = (long) batch * seq;
+        double[] seconds = mode.equals("forward") ? forwardOnly(model, data) : train(model, data);
+        Map<Profile.Phase, Double> phases = Profile.seconds();
+        Profile.enable(false);
+
+        double[] sorted = seconds.clone();
+        Arrays.sort(sorted);
+        double median = sorted[sorted.length / 2];
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("impl", "tune4j");
+        o.put("preset", preset);
+        o.put("mode", mode);
+        o.put("base_dtype", baseDtype);
+        o.put("batch", batch);
+        o.put("seq", seq);
+        o.put("threads", Parallel.threads());
+        o.put("trainable_params", trainable);
+        o.put("total_params", total);
+        o.put("tokens_per_s", tokens / median);
+        o.put("step_s", median);
+        o.put("peak_rss_mb", Study.peakRssMb());
+        Map<String, Object> split = new LinkedHashMap<>();
+        double claimed = 0, all = Arrays.stream(seconds).sum();
+        for (var e : phases.entrySet()) {
+            split.put(e.getKey().name().toLowerCase(Locale.ROOT), e.getValue() / seconds.length);
+            claimed += e.getValue();
+        }
+        split.put("other", Math.max(0, all - claimed) / seconds.length);
+        o.put("phase_s", split);
+        if (json) {
+            System.out.println(Json.line(o));
+            return;
+        }
+        System.out.printf(Locale.ROOT, "%s %s (base %s), batch %d x %d, %d threads: %.1f tokens/s, %.3f s/step (median of %d), peak RSS %.0f MB%n",
+                preset, mode, baseDtype, batch, seq, Parallel.threads(), tokens / median, median, seconds.length, Study.peakRssMb());
+        System.out.printf(Locale.ROOT, "  trainable %,d of %,d parameters%n", trainable, total);
+        for (var e : split.entrySet()) {
+            double s = (Double) e.getValue();
+            System.out.printf(Locale.ROOT, "  %-18s %7.3f s  %5.1f%%%n", e.getKey(), s, 100 * s / (all / seconds.length));
+        }
+    }
+
+    /** Freezes and adapts the model as the mode says, and stores the frozen matrices as --base-dtype. */
+    private void prepare(Transformer model) {
+        switch (mode) {
+            case "partial" -> {
+                for (var e : new dev.tune4j.nn.Module[] {model.embed, model.posEmbed}) if (e != null) e.freeze(n -> true);
+                for (Block b : model.layers.subList(0, model.layers.size() / 2)) b.freeze(n -> true);
+            }
+            case "lora" -> {
+                model.freeze(n -> true);
+                SplittableRandom rng = new SplittableRandom(7);
+                for (Block b : model.layers) {
+                    List<Linear> targets = new ArrayList<>(List.of(b.attn.q, b.attn.k, b.attn.v, b.attn.o, b.mlp.up, b.mlp.down));
+                    if (b.mlp.gate != null) targets.add(b.mlp.gate);
+                    for (Linear l : targets) {
+                        l.addAdapter(8, 2f, 0f, rng); // alpha 16 / r 8
+                        // B starts at zero, which would let a fused kernel skip work that a trained adapter needs
+                        Arrays.fill(l.adapter().b.value().data(), 0.01f);
+                    }
+                }
+            }
+            case "forward" -> model.freeze(n -> true);
+            default -> { }
+        }
+        if (baseDtype.equals("bf16")) {
+            for (Parameter p : model.parameters()) if (p.frozen() && p.value().rank() == 2) p.setValue(p.value().toBf16());
+        }
+    }
+
+    private LmBatch randomBatch(int vocab) {
+        SplittableRandom rng = new SplittableRandom(42);
+        int[] ids = new int[batch * seq], targets = new int[batch * seq];
+        for (int i = 0; i < ids.length; i++) ids[i] = rng.nextInt(vocab);
+        for (int i = 0; i < ids.length; i++) targets[i] = (i + 1) % seq == 0 ? LmBatch.IGNORE : ids[i + 1];
+        return new LmBatch(TokenBatch.of(ids, batch, seq), targets);
+    }
+
+    /** Seconds of each timed training step; the profile covers the timed steps only. */
+    private double[] train(Transformer model, LmBatch data) {
+        TrainConfig tc = new TrainConfig();
+        tc.steps = warmup + steps;
+        tc.lr = 1e-5;
+        tc.clipNorm = 1.0;
+        Trainer<LmBatch> trainer = new Trainer<>(model, new CausalLmObjective(model), tc);
+        double[] seconds = new double[steps];
+        Iterator<LmBatch> endless = new Iterator<>() {
+            public boolean hasNext() { return true; }
+
+            public LmBatch next() { return data; }
+        };
+        if (warmup == 0) Profile.enable(true);
+        trainer.fit(endless, null, new Trainer.Listener() {
+            @Override
+            public void onStep(Trainer.Step s) {
+                if (s.step() > warmup) seconds[s.step() - warmup - 1] = s.seconds();
+                if (!json) System.out.printf(Locale.ROOT, "  step %d%s: %.3f s, loss %.4f%n", s.step(), s.step() <= warmup ? " (warm-up)" : "", s.seconds(), s.loss());
+                if (s.step() == warmup) Profile.enable(true);
+            }
+        });
+        return seconds;
+    }
+
+    private double[] forwardOnly(Transformer model, LmBatch data) {
+        model.train(false);
+        CausalLmObjective objective = new CausalLmObjective(model);
+        double[] seconds = new double[steps];
+        for (int i = 0; i < warmup + steps; i++) {
+            if (i == warmup) Profile.enable(true);
+            long t0 = System.nanoTime();
+            double loss;
+            try (Scratch scratch = Scratch.open()) {
+                Var l = objective.loss(data).value();
+                loss = l.value().get(0);
+            }
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (i >= warmup) seconds[i - warmup] = s;
+            if (!json) System.out.printf(Locale.ROOT, "  forward %d%s: %.3f s, loss %.4f%n", i + 1, i < warmup ? " (warm-up)" : "", s, loss);
+        }
+        return seconds;
+    }
+}
