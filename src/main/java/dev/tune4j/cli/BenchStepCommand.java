@@ -8,6 +8,7 @@ import dev.tune4j.kernel.Parallel;
 import dev.tune4j.model.ModelPresets;
 import dev.tune4j.nn.Block;
 import dev.tune4j.nn.Linear;
+import dev.tune4j.nn.Module;
 import dev.tune4j.nn.Transformer;
 import dev.tune4j.nn.TransformerConfig;
 import dev.tune4j.nn.TokenBatch;
@@ -75,7 +76,7 @@ public final class BenchStepCommand implements Runnable {
         if (baseDtype.equals("bf16") && mode.equals("full")) throw new IllegalArgumentException("--base-dtype bf16 needs a frozen base: --mode partial, lora or forward");
         if (threads != null) Parallel.setThreads(threads);
         TransformerConfig c = ModelPresets.get(preset);
-        c.maxPositions = Math.max(seq, Math.min(c.maxPositions, seq));
+        c.maxPositions = Math.max(seq, c.maxPositions);
         Transformer model = new Transformer(c);
         prepare(model);
         long trainable = 0, total = 0;
@@ -130,17 +131,20 @@ public final class BenchStepCommand implements Runnable {
     private void prepare(Transformer model) {
         switch (mode) {
             case "partial" -> {
-                for (var e : new dev.tune4j.nn.Module[] {model.embed, model.posEmbed}) if (e != null) e.freeze(n -> true);
+                for (Module e : new Module[] {model.embed, model.posEmbed}) if (e != null) e.freeze(n -> true);
                 for (Block b : model.layers.subList(0, model.layers.size() / 2)) b.freeze(n -> true);
             }
             case "lora" -> {
                 model.freeze(n -> true);
                 SplittableRandom rng = new SplittableRandom(7);
+                // GPT-2's q, k and v are one Hugging Face module (c_attn): one A, as PEFT trains it.
+                boolean fusedQkv = preset.startsWith("gpt2");
                 for (Block b : model.layers) {
                     List<Linear> targets = new ArrayList<>(List.of(b.attn.q, b.attn.k, b.attn.v, b.attn.o, b.mlp.up, b.mlp.down));
                     if (b.mlp.gate != null) targets.add(b.mlp.gate);
                     for (Linear l : targets) {
-                        l.addAdapter(8, 2f, 0f, rng); // alpha 16 / r 8
+                        if (fusedQkv && (l == b.attn.k || l == b.attn.v)) l.addAdapterSharingA(b.attn.q.adapter());
+                        else l.addAdapter(8, 2f, 0f, rng); // alpha 16 / r 8
                         // B starts at zero, which would let a fused kernel skip work that a trained adapter needs
                         Arrays.fill(l.adapter().b.value().data(), 0.01f);
                     }

@@ -44,6 +44,8 @@ public final class Gemm {
     private static final int L = S.length();
     /** Up to this many rows of A times a [n, k] weight take the dot-product path ({@link #fewRows}). */
     static final int FEW_ROWS = 4;
+    /** Up to this many columns of C take the narrow path ({@link #narrow}): a LoRA rank, a few labels. */
+    static final int NARROW = 16;
     /** Rows of the micro-tile: 12 where there are 32 vector registers, else 6 (see the class comment). */
     static final int MR = S.vectorBitSize() >= 512 || "aarch64".equals(System.getProperty("os.arch")) ? 12 : 6;
     /** Columns of the micro-tile: two vectors. */
@@ -122,6 +124,10 @@ public final class Gemm {
             return;
         }
         Call call = new Call(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, bias, biasOff, accumulate);
+        if (n <= NARROW && m > FEW_ROWS) {
+            narrow(call);
+            return;
+        }
         int threads = Parallel.threads(), mPanels = ceilDiv(m, MR), nPanels = ceilDiv(n, NR);
         boolean parallel = threads > 1 && 2L * m * n * k >= MIN_PARALLEL_FLOPS;
         if (parallel && mPanels >= 2 * threads) {
@@ -166,6 +172,83 @@ public final class Gemm {
         };
         if (parallel) Parallel.forRange(n, Math.max(16, n / (8 * Parallel.threads())), body);
         else body.run(0, n);
+    }
+
+    /**
+     * A product with few columns (n <= {@link #NARROW}: a LoRA adapter's down projection or its
+     * gradients, a classifier head over a few labels). The blocked path would pack the whole tall
+     * A into panels, as much memory traffic as the product itself, and fill a fraction of each
+     * micro-tile. Here op(B), small (k×n), is laid out once the way the loop reads it, and A is
+     * streamed once:
+     * <pre>
+     *   A stored [m, k]:  C[i, j] = A[i, :] · op(B)[:, j]                 (dot products along a row of A)
+     *   A stored [k, m]:  C[:, j] = sum over kk of op(B)[kk, j] · A[kk, :]  (axpys along rows of A into Cᵀ)
+     * </pre>
+     * Threads split the rows of C (the columns of Cᵀ); each element is one sum in a fixed order of
+     * K, so the result is the same for any thread count.
+     */
+    private static void narrow(Call x) {
+        int m = x.m, n = x.n, k = x.k;
+        boolean parallel = Parallel.threads() > 1 && 2L * m * n * k >= MIN_PARALLEL_FLOPS;
+        Parallel.Range body;
+        if (!x.transA) {
+            float[] bt = opB(x, true);                         // [n, k]: the columns of op(B) as rows
+            body = (i0, i1) -> {
+                float[] v = new float[n];
+                for (int i = i0; i < i1; i++) {
+                    for (int j = 0; j < n; j++) v[j] = dot(x.a, x.aOff + i * x.lda, bt, j * k, k);
+                    store(x, i, v, 0, 1);
+                }
+            };
+        } else {
+            float[] bk = opB(x, false);                        // [k, n]
+            body = (i0, i1) -> {
+                int w = i1 - i0;
+                float[] ct = new float[n * w];                 // Cᵀ[:, i0..i1)
+                for (int kk = 0; kk < k; kk++) {
+                    int row = x.aOff + kk * x.lda + i0;
+                    for (int j = 0; j < n; j++) axpy(bk[kk * n + j], x.a, row, ct, j * w, w);
+                }
+                for (int i = i0; i < i1; i++) store(x, i, ct, i - i0, w);
+            };
+        }
+        if (parallel) Parallel.forRange(m, Math.max(MR, m / (8 * Parallel.threads())), body);
+        else body.run(0, m);
+    }
+
+    /** op(B) as a heap array: [n, k] when {@code columnsAsRows}, else [k, n]. */
+    private static float[] opB(Call x, boolean columnsAsRows) {
+        int n = x.n, k = x.k;
+        int rows = x.transB ? n : k, cols = x.transB ? k : n;  // B as stored
+        float[] stored = new float[rows * cols];
+        for (int r = 0; r < rows; r++) x.b.read(x.bOff + (long) r * x.ldb, stored, r * cols, cols);
+        if (x.transB == columnsAsRows) return stored;
+        float[] t = new float[rows * cols];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) t[c * rows + r] = stored[r * cols + c];
+        return t;
+    }
+
+    /** C[i, j] = (accumulate ? C[i, j] : 0) + v[off + j·stride] (+ bias[j]) for j < n. */
+    private static void store(Call x, int i, float[] v, int off, int stride) {
+        int row = x.cOff + i * x.ldc;
+        for (int j = 0; j < x.n; j++) {
+            float s = v[off + j * stride];
+            if (x.accumulate) s += x.c[row + j];
+            x.c[row + j] = x.bias == null ? s : s + x.bias[x.biasOff + j];
+        }
+    }
+
+    /** y[yOff + i] += alpha * x[xOff + i] for i < len; the tail is one masked vector fma, so it rounds as the body. */
+    private static void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
+        FloatVector av = FloatVector.broadcast(S, alpha);
+        int i = 0;
+        for (; i + L <= len; i += L) {
+            FloatVector.fromArray(S, x, xOff + i).fma(av, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        if (i < len) {
+            VectorMask<Float> in = S.indexInRange(i, len);
+            FloatVector.fromArray(S, x, xOff + i, in).fma(av, FloatVector.fromArray(S, y, yOff + i, in)).intoArray(y, yOff + i, in);
+        }
     }
 
     /** sum x[xOff + i] * y[yOff + i] over i < k, in four vector accumulators, then their lanes, then the tail. */

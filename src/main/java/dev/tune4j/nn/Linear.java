@@ -2,7 +2,6 @@ package dev.tune4j.nn;
 
 import dev.tune4j.autograd.Parameter;
 import dev.tune4j.autograd.Var;
-import dev.tune4j.autograd.ops.AddOp;
 import dev.tune4j.autograd.ops.LinearOp;
 import dev.tune4j.kernel.Elementwise;
 import dev.tune4j.tensor.Tensor;
@@ -31,8 +30,8 @@ public final class Linear extends Module {
     }
 
     public Var forward(Var x) {
-        Var y = LinearOp.apply(x, weight, bias);
-        return adapterActive() ? AddOp.apply(y, adapter.delta(x, isTraining())) : y;
+        if (!adapterActive()) return LinearOp.apply(x, weight, bias);
+        return LinearOp.apply(x, weight, bias, adapter.down(x, isTraining()), adapter.b);
     }
 
     /**

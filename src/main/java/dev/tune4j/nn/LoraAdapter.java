@@ -18,6 +18,7 @@ import java.util.SplittableRandom;
  * A LoRA adapter on one {@link Linear} (Hu et al. 2021, as Hugging Face PEFT computes it):
  * <pre>
  *   delta(x) = scale · B·(A·dropout(x))        A [r, in], B [out, r]
+ *            = B·z,  z = scale·A·dropout(x)     (what the owner's fused GEMM takes)
  *   scale    = alpha / r,  or alpha / sqrt(r) with rsLoRA
  * </pre>
  * A starts Kaiming-uniform as torch's {@code kaiming_uniform_(a=sqrt(5))} (U(-1/sqrt(in), 1/sqrt(in)))
@@ -49,7 +50,7 @@ public final class LoraAdapter {
         float bound = (float) (1.0 / Math.sqrt(owner.in));
         Parameter a = owner.registerAdapterParam("lora_A", Tensor.uniform(rng, -bound, bound, r, owner.in));
         Parameter b = owner.registerAdapterParam("lora_B", Tensor.zeros(owner.out, r));
-        return new LoraAdapter(new Down(a, dropout, DropoutStream.split(rng)), b, scale);
+        return new LoraAdapter(new Down(a, dropout, scale, DropoutStream.split(rng)), b, scale);
     }
 
     /** An adapter reading {@code first}'s A (and dropout, and scale), with a zero B of its own. */
@@ -73,9 +74,13 @@ public final class LoraAdapter {
     /** Whether A is shared with other Linears (the parts of one fused Hugging Face module). */
     public boolean sharesA() { return down.shared; }
 
-    /** scale · B·(A·dropout(x)) for x [..., in]; dropout only when {@code training}. */
-    Var delta(Var x, boolean training) {
-        return ScaleOp.apply(LinearOp.apply(down.apply(x, training), b, null), scale);
+    /**
+     * The adapter's term of the owner's output is z·Bᵀ with z = scale·A·dropout(x) [..., r], the
+     * scale applied to the narrow z rather than to the [..., out] product; the owner fuses z·Bᵀ into
+     * its own GEMM ({@link LinearOp}). Dropout only when {@code training}.
+     */
+    Var down(Var x, boolean training) {
+        return down.apply(x, training);
     }
 
     /** scale · B·A [out, in], computed as PEFT does ((B·A) · scale), recording nothing. */
@@ -86,10 +91,10 @@ public final class LoraAdapter {
         return ba;
     }
 
-    /** A·dropout(x), remembered for the input and tape it was last computed for when A is shared. */
+    /** scale·A·dropout(x), remembered for the input and tape it was last computed for when A is shared. */
     private static final class Down {
         final Parameter a;
-        final float p;
+        final float p, scale;
         final DropoutStream masks;
         boolean shared;
         // Weak, so a finished step's input and tape are not kept alive by the cache.
@@ -98,9 +103,10 @@ public final class LoraAdapter {
         private boolean lastTraining;
         private Var lastOutput;
 
-        Down(Parameter a, float p, DropoutStream masks) {
+        Down(Parameter a, float p, float scale, DropoutStream masks) {
             this.a = a;
             this.p = p;
+            this.scale = scale;
             this.masks = masks;
         }
 
@@ -109,7 +115,7 @@ public final class LoraAdapter {
             // Only under a tape: there A cannot change between the parts' calls (the optimizer steps after backward).
             boolean cache = shared && tape != null;
             if (cache && lastInput.get() == x && lastTape.get() == tape && lastTraining == training) return lastOutput;
-            Var z = LinearOp.apply(DropoutOp.apply(x, p, masks, training), a, null);
+            Var z = ScaleOp.apply(LinearOp.apply(DropoutOp.apply(x, p, masks, training), a, null), scale);
             if (cache) {
                 lastInput = new WeakReference<>(x);
                 lastTape = new WeakReference<>(tape);

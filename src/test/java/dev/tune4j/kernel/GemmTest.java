@@ -15,10 +15,14 @@ import static org.junit.jupiter.api.Assertions.*;
 class GemmTest {
     private static final int MR = Gemm.MR, NR = Gemm.NR, KC = Gemm.KC;
 
-    /** m, n, k: tiny, below one tile, one past a tile / K block, several blocks with ragged edges, thin. */
+    /**
+     * m, n, k: tiny, below one tile, one past a tile / K block, several blocks with ragged edges, thin;
+     * narrow (n <= NARROW columns: a LoRA rank) with many rows, ragged and parallel.
+     */
     private static final int[][] SHAPES = {
             {1, 1, 1}, {1, 1, 2}, {2, 3, 1}, {3, 5, 7}, {MR - 1, NR - 1, 3}, {MR, NR, KC},
             {MR + 1, NR + 1, KC + 1}, {2 * MR + 3, 3 * NR + 5, 2 * KC + 3}, {1, 3 * NR + 1, 70}, {5 * MR + 1, 1, 90},
+            {300, 8, 2 * KC + 5}, {MR + 3, Gemm.NARROW, 37}, {1000, Gemm.NARROW + 1, 200},
     };
 
     /** A GEMM problem laid out with padding around every matrix, so stray reads and writes show. */
@@ -88,7 +92,7 @@ class GemmTest {
     @Test
     void accumulatesIntoCAndAddsBiasOnceAcrossKBlocks() {
         SplittableRandom rng = new SplittableRandom(2);
-        int[][] shapes = {{MR + 1, NR + 1, KC + 1}, {2 * MR + 3, 3 * NR + 5, 3 * KC + 7}, {3, 7, 5}};
+        int[][] shapes = {{MR + 1, NR + 1, KC + 1}, {2 * MR + 3, 3 * NR + 5, 3 * KC + 7}, {3, 7, 5}, {301, 8, 77}};
         for (int[] s : shapes) {
             for (int layout = 0; layout < 4; layout++) {
                 for (int mode = 0; mode < 3; mode++) {
@@ -122,9 +126,11 @@ class GemmTest {
     @Test
     void segmentBackedBIsUpcastWhilePackingInF32Bf16AndF16() {
         SplittableRandom rng = new SplittableRandom(4);
-        int n = NR + 7, k = KC + 9;
-        // m = 1 and 3 take the few-rows (dot product) path when B is transposed; 2MR+1 the blocked one
-        for (int m : new int[] {1, 3, 2 * MR + 1}) {
+        int k = KC + 9;
+        // m = 1 and 3 take the few-rows (dot product) path when B is transposed; 2MR+1 the blocked one,
+        // or the narrow one with n = 8
+        for (int[] mn : new int[][] {{1, NR + 7}, {3, NR + 7}, {2 * MR + 1, NR + 7}, {2 * MR + 1, 8}}) {
+            int m = mn[0], n = mn[1];
             for (DType dtype : DType.values()) {
                 for (boolean tb : new boolean[] {false, true}) {
                     int rows = tb ? n : k, cols = tb ? k : n;
@@ -173,7 +179,7 @@ class GemmTest {
             // Many rows (shared schedule; several K blocks, several column blocks) and few rows
             // (split by columns).
             int[][] shapes = {{20 * MR + 5, 4 * NR + 3, 2 * KC + 11}, {3 * MR + 4, Gemm.NC + NR + 3, 2 * KC + 7},
-                    {MR / 2, 20 * NR + 1, KC + 300}};
+                    {MR / 2, 20 * NR + 1, KC + 300}, {2000, 8, 3 * KC + 1}};
             for (int[] s : shapes) {
                 for (int layout = 0; layout < 4; layout++) {
                     boolean ta = (layout & 1) != 0, tb = (layout & 2) != 0;

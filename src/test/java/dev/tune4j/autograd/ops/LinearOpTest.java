@@ -49,6 +49,31 @@ class LinearOpTest {
     }
 
     @Test
+    void fusedLowRankTermMatchesFiniteDifferencesForEveryInput() {
+        SplittableRandom rng = new SplittableRandom(16);
+        for (int[] s : new int[][] {{3, 5, 4, 1}, {13, 37, 33, 8}, {30, 70, 90, 16}}) {
+            int rows = s[0], in = s[1], out = s[2], r = s[3];
+            Var x = GradCheck.param(rng, 1f, rows, in), w = GradCheck.param(rng, 0.5f, out, in), b = GradCheck.param(rng, 1f, out);
+            Var z = GradCheck.param(rng, 1f, rows, r), lb = GradCheck.param(rng, 0.5f, out, r);
+            GradCheck.check("LinearOp(low rank)", List.of(x, w, b, z, lb),
+                    v -> LinearOp.apply(v.get(0), v.get(1), v.get(2), v.get(3), v.get(4)));
+        }
+    }
+
+    @Test
+    void fusedLowRankTermEqualsTheSeparateProductAdded() {
+        SplittableRandom rng = new SplittableRandom(17);
+        int rows = 40, in = 64, out = 72, r = 8;
+        Var x = GradCheck.param(rng, 1f, rows, in), z = GradCheck.param(rng, 1f, rows, r);
+        Var w = Var.constant(Tensor.randn(rng, 0.5f, out, in)), lb = Var.constant(Tensor.randn(rng, 0.5f, out, r));
+        float[] fused = LinearOp.apply(x, w, null, z, lb).data();
+        float[] base = LinearOp.apply(x, w, null).data(), low = LinearOp.apply(z, lb, null).data();
+        for (int i = 0; i < fused.length; i++) assertEquals(base[i] + low[i], fused[i], 1e-5f * (1 + Math.abs(fused[i])), "element " + i);
+        assertThrows(IllegalArgumentException.class, () -> LinearOp.apply(x, w, null, z, null));
+        assertThrows(IllegalArgumentException.class, () -> LinearOp.apply(x, w, null, GradCheck.param(rng, 1f, rows + 1, r), lb));
+    }
+
+    @Test
     void threeDimensionalInputFlattensLeadingDimensions() {
         SplittableRandom rng = new SplittableRandom(13);
         Var x = GradCheck.param(rng, 1f, 2, 3, 11), w = GradCheck.param(rng, 0.5f, 5, 11), b = GradCheck.param(rng, 1f, 5);
