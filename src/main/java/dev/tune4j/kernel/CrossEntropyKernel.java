@@ -66,4 +66,32 @@ public final class CrossEntropyKernel {
             }
         });
     }
+
+    /**
+     * logits[r, :] := softmax(logits[r, :]) - onehot(target[r]) in place (the gradient of the row's
+     * loss, unscaled) for each row not ignored, from the stats of {@link #forward}; an ignored row
+     * becomes zeros. For a loss that uses the logits only to reach its gradient, this spares a
+     * second rows x vocab array.
+     */
+    public static void gradientInPlace(float[] logits, float[] stats, int rows, int vocab, int[] targets, int ignoreIndex) {
+        Parallel.forRange(rows, Norms.rowGrain(vocab), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int off = r * vocab;
+                if (targets[r] == ignoreIndex) {
+                    java.util.Arrays.fill(logits, off, off + vocab, 0f);
+                    continue;
+                }
+                float max = stats[2 * r], logSum = stats[2 * r + 1];
+                int j = 0;
+                for (; j + L <= vocab; j += L) {
+                    VMath.exp(FloatVector.fromArray(F, logits, off + j).sub(max).sub(logSum)).intoArray(logits, off + j);
+                }
+                if (j < vocab) {
+                    VectorMask<Float> m = F.indexInRange(j, vocab);
+                    VMath.exp(FloatVector.fromArray(F, logits, off + j, m).sub(max).sub(logSum)).intoArray(logits, off + j, m);
+                }
+                logits[off + targets[r]] -= 1f;
+            }
+        });
+    }
 }

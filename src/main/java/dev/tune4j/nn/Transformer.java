@@ -7,7 +7,9 @@ import dev.tune4j.autograd.ops.AddOp;
 import dev.tune4j.kernel.AttentionMask;
 import dev.tune4j.autograd.ops.DropoutOp;
 import dev.tune4j.autograd.ops.DropoutStream;
+import dev.tune4j.autograd.ops.CrossEntropyOp;
 import dev.tune4j.autograd.ops.LinearOp;
+import dev.tune4j.autograd.ops.LmHeadLossOp;
 import dev.tune4j.autograd.ops.NeftuneOp;
 import dev.tune4j.kernel.RopeTable;
 
@@ -165,5 +167,15 @@ public final class Transformer extends Module {
 
     public Var logits(TokenBatch batch) {
         return logits(hidden(batch));
+    }
+
+    /**
+     * The next-token cross-entropy of the LM head over hidden states [..., d], one target per row
+     * (ignoreIndex left out): {@link LmHeadLossOp}, which never holds the whole logits or their gradient.
+     */
+    public Var lmLoss(Var hidden, int[] targets, int ignoreIndex, CrossEntropyOp.Reduction reduction) {
+        if (!config.lmHead) throw new IllegalStateException("this model has no LM head");
+        Parameter w = lmHead != null ? lmHead.weight : embed.weight;
+        return LmHeadLossOp.apply(hidden, w, lmHeadBias, targets, ignoreIndex, reduction);
     }
 }

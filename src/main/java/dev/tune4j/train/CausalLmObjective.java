@@ -2,7 +2,6 @@ package dev.tune4j.train;
 
 import dev.tune4j.autograd.Var;
 import dev.tune4j.autograd.ops.CrossEntropyOp;
-import dev.tune4j.autograd.ops.ReshapeOp;
 import dev.tune4j.nn.Transformer;
 
 import java.util.Map;
@@ -17,10 +16,7 @@ public final class CausalLmObjective implements Objective<LmBatch> {
 
     @Override
     public Loss loss(LmBatch batch) {
-        Var logits = model.logits(batch.tokens());
-        int rows = batch.tokens().batch() * batch.tokens().seq();
-        Var flat = ReshapeOp.apply(logits, rows, model.config.vocabSize);
-        Var loss = CrossEntropyOp.apply(flat, batch.targets(), LmBatch.IGNORE);
+        Var loss = model.lmLoss(model.hidden(batch.tokens()), batch.targets(), LmBatch.IGNORE, CrossEntropyOp.Reduction.MEAN);
         return new Loss(loss, batch.scoredTokens(), Map.of());
     }
 
