@@ -13,8 +13,8 @@ rounds="${1:-3}"
 shift || true
 opts=(--batch 4 --seq 256 --threads 2 "$@")
 
-mvn -B -q -DskipTests package >&2
-mvn -B -q test-compile >&2
+mvn -B -q -o -DskipTests package >&2
+mvn -B -q -o test-compile >&2
 [ -f target/test-cp.txt ] && [ target/test-cp.txt -nt pom.xml ] || \
   mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/test-cp.txt -Dmdep.includeScope=test >&2
 java=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss8m)

@@ -5,7 +5,13 @@ import dev.tune4j.autograd.Profile;
 import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.Parallel;
+import dev.tune4j.model.ClassifierSpec;
+import dev.tune4j.model.Lora;
+import dev.tune4j.model.ModelLoader;
 import dev.tune4j.model.ModelPresets;
+import dev.tune4j.model.PretrainedModel;
+import dev.tune4j.model.SequenceClassifier;
+import dev.tune4j.nn.LoraConfig;
 import dev.tune4j.nn.Block;
 import dev.tune4j.nn.Linear;
 import dev.tune4j.nn.Module;
@@ -15,12 +21,17 @@ import dev.tune4j.nn.TokenBatch;
 import dev.tune4j.recipe.Study;
 import dev.tune4j.report.Json;
 import dev.tune4j.train.CausalLmObjective;
+import dev.tune4j.train.ClassificationBatch;
+import dev.tune4j.train.ClassificationObjective;
+import dev.tune4j.train.Objective;
 import dev.tune4j.train.LmBatch;
 import dev.tune4j.train.TrainConfig;
 import dev.tune4j.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -39,7 +50,12 @@ import java.util.SplittableRandom;
 @Command(name = "step", mixinStandardHelpOptions = true,
         description = "Training-step tokens/s, peak memory and phase profile of a model shape (random weights).")
 public final class BenchStepCommand implements Runnable {
-    @Option(names = "--preset", defaultValue = "gpt2-124m", description = "gpt2-124m or smollm2-135m (default: ${DEFAULT-VALUE})")
+    /** The demo's model and task: the built-in all-MiniLM-L6-v2 as a two-label classifier (real weights). */
+    static final String MINILM = "minilm";
+
+    @Option(names = "--preset", defaultValue = "gpt2-124m",
+            description = "gpt2-124m, smollm2-135m (random weights, next-token loss) or minilm (the demo: built-in all-MiniLM-L6-v2, "
+                    + "two-label classifier) (default: ${DEFAULT-VALUE})")
     String preset;
 
     @Option(names = "--mode", defaultValue = "full",
@@ -74,19 +90,18 @@ public final class BenchStepCommand implements Runnable {
         if (!List.of("full", "partial", "lora", "forward").contains(mode)) throw new IllegalArgumentException("--mode: full, partial, lora or forward, got " + mode);
         if (!List.of("f32", "bf16").contains(baseDtype)) throw new IllegalArgumentException("--base-dtype: f32 or bf16, got " + baseDtype);
         if (baseDtype.equals("bf16") && mode.equals("full")) throw new IllegalArgumentException("--base-dtype bf16 needs a frozen base: --mode partial, lora or forward");
+        if (!preset.equals(MINILM) && !ModelPresets.NAMES.contains(preset)) {
+            throw new IllegalArgumentException("--preset: " + String.join(", ", ModelPresets.NAMES) + " or " + MINILM + ", got " + preset);
+        }
         if (threads != null) Parallel.setThreads(threads);
-        TransformerConfig c = ModelPresets.get(preset);
-        c.maxPositions = Math.max(seq, c.maxPositions);
-        Transformer model = new Transformer(c);
-        prepare(model);
+        Subject<?> subject = preset.equals(MINILM) ? minilm() : decoder();
         long trainable = 0, total = 0;
-        for (Parameter p : model.parameters()) {
+        for (Parameter p : subject.module().parameters()) {
             total += p.value().numel();
             if (!p.frozen()) trainable += p.value().numel();
         }
-        LmBatch data = randomBatch(c.vocabSize);
         long tokens = (long) batch * seq;
-        double[] seconds = mode.equals("forward") ? forwardOnly(model, data) : train(model, data);
+        double[] seconds = mode.equals("forward") ? forwardOnly(subject) : train(subject);
         Map<Profile.Phase, Double> phases = Profile.seconds();
         Profile.enable(false);
 
@@ -127,6 +142,46 @@ public final class BenchStepCommand implements Runnable {
         }
     }
 
+    /** What a step trains: the module (for its parameter counts), the objective and one batch, fed again every step. */
+    private record Subject<B>(Module module, Objective<B> objective, B batch) {}
+
+    /** A decoder preset with random weights and the next-token loss on random tokens. */
+    private Subject<LmBatch> decoder() {
+        TransformerConfig c = ModelPresets.get(preset);
+        c.maxPositions = Math.max(seq, c.maxPositions);
+        Transformer model = new Transformer(c);
+        prepare(model);
+        return new Subject<>(model, new CausalLmObjective(model), randomBatch(c.vocabSize));
+    }
+
+    /** The demo's model: the built-in MiniLM with a two-label head, adapted as the demo's recipe does (LoRA r 8, alpha 16). */
+    private Subject<ClassificationBatch> minilm() {
+        PretrainedModel base;
+        try {
+            base = ModelLoader.load("builtin:all-minilm-l6-v2");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        SequenceClassifier model = base.classifier(new ClassifierSpec(List.of("ham", "spam"), null, false, 7));
+        switch (mode) {
+            case "lora" -> Lora.inject(base, LoraConfig.of(8, 16).withDropout(0.05).withModulesToSave(List.of("classifier", "pooler")));
+            case "partial" -> {
+                Transformer backbone = model.backbone();
+                for (Module e : new Module[] {backbone.embed, backbone.posEmbed}) if (e != null) e.freeze(n -> true);
+                for (Block b : backbone.layers.subList(0, backbone.layers.size() / 2)) b.freeze(n -> true);
+            }
+            case "forward" -> model.module().freeze(n -> true);
+            default -> { }
+        }
+        toBaseDtype(model.module());
+        SplittableRandom rng = new SplittableRandom(42);
+        int vocab = model.backbone().config.vocabSize;
+        int[] ids = new int[batch * seq], labels = new int[batch];
+        for (int i = 0; i < ids.length; i++) ids[i] = rng.nextInt(vocab);
+        for (int i = 0; i < batch; i++) labels[i] = rng.nextInt(2);
+        return new Subject<>(model.module(), new ClassificationObjective(model), new ClassificationBatch(TokenBatch.of(ids, batch, seq), labels));
+    }
+
     /** Freezes and adapts the model as the mode says, and stores the frozen matrices as --base-dtype. */
     private void prepare(Transformer model) {
         switch (mode) {
@@ -153,6 +208,10 @@ public final class BenchStepCommand implements Runnable {
             case "forward" -> model.freeze(n -> true);
             default -> { }
         }
+        toBaseDtype(model);
+    }
+
+    private void toBaseDtype(Module model) {
         if (baseDtype.equals("bf16")) {
             for (Parameter p : model.parameters()) if (p.frozen() && p.value().rank() == 2) p.setValue(p.value().toBf16());
         }
@@ -167,17 +226,17 @@ public final class BenchStepCommand implements Runnable {
     }
 
     /** Seconds of each timed training step; the profile covers the timed steps only. */
-    private double[] train(Transformer model, LmBatch data) {
+    private <B> double[] train(Subject<B> subject) {
         TrainConfig tc = new TrainConfig();
         tc.steps = warmup + steps;
         tc.lr = 1e-5;
         tc.clipNorm = 1.0;
-        Trainer<LmBatch> trainer = new Trainer<>(model, new CausalLmObjective(model), tc);
+        Trainer<B> trainer = new Trainer<>(subject.module(), subject.objective(), tc);
         double[] seconds = new double[steps];
-        Iterator<LmBatch> endless = new Iterator<>() {
+        Iterator<B> endless = new Iterator<>() {
             public boolean hasNext() { return true; }
 
-            public LmBatch next() { return data; }
+            public B next() { return subject.batch(); }
         };
         if (warmup == 0) Profile.enable(true);
         trainer.fit(endless, null, new Trainer.Listener() {
@@ -191,9 +250,10 @@ public final class BenchStepCommand implements Runnable {
         return seconds;
     }
 
-    private double[] forwardOnly(Transformer model, LmBatch data) {
-        model.train(false);
-        CausalLmObjective objective = new CausalLmObjective(model);
+    private <B> double[] forwardOnly(Subject<B> subject) {
+        subject.module().train(false);
+        Objective<B> objective = subject.objective();
+        B data = subject.batch();
         double[] seconds = new double[steps];
         for (int i = 0; i < warmup + steps; i++) {
             if (i == warmup) Profile.enable(true);

@@ -1,6 +1,7 @@
 package dev.tune4j.autograd.ops;
 
 import dev.tune4j.autograd.Profile;
+import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Tape;
 import dev.tune4j.autograd.Var;
 import dev.tune4j.kernel.CrossEntropyKernel;
@@ -65,7 +66,7 @@ public final class LmHeadLossOp {
 
         int chunks = (int) Math.max(1, Math.min(rows, ((long) rows * vocab + chunkFloats - 1) / chunkFloats));
         int chunk = (rows + chunks - 1) / Math.max(1, chunks);
-        float[] z = new float[Math.max(1, Math.min(rows, chunk)) * vocab];
+        float[] z = Scratch.allocate(Math.max(1, Math.min(rows, chunk)), vocab).data(); // reused when no tape records (evaluation)
         float[] stats = new float[2 * Math.max(1, chunk)];
         double sum = 0;
         for (int r0 = 0; r0 < rows; r0 += chunk) {
