@@ -2,6 +2,8 @@ package dev.tune4j.train;
 
 import dev.tune4j.autograd.Scratch;
 import dev.tune4j.autograd.Var;
+import dev.tune4j.autograd.ops.ReshapeOp;
+import dev.tune4j.autograd.ops.TokenLogProbsOp;
 import dev.tune4j.nn.TokenBatch;
 import dev.tune4j.nn.Transformer;
 
@@ -19,6 +21,38 @@ public final class SequenceLogProbs {
 
     /** Per sequence: the summed log-probability of its completion and the number of completion tokens. */
     public record Scores(double[] sum, int[] count) {}
+
+    /**
+     * Per token: log p(target | before) for every position of the batch (0 where the target is
+     * ignored), without a tape, in evaluation mode. Reference models and rollouts score this way.
+     */
+    public static float[] tokens(Transformer model, LmBatch batch) {
+        boolean wasTraining = model.isTraining();
+        model.train(false);
+        try (Scratch scratch = Scratch.open()) {
+            Var logits = model.logits(batch.tokens());
+            int rows = batch.tokens().batch() * batch.tokens().seq();
+            return TokenLogProbsOp.apply(ReshapeOp.apply(logits, rows, model.config.vocabSize), batch.targets(), LmBatch.IGNORE).data().clone();
+        } finally {
+            model.train(wasTraining);
+        }
+    }
+
+    /** Per row of the batch: the sum of its token log-probabilities. */
+    public static double[] sums(LmBatch batch, float[] tokenLogProbs) {
+        int b = batch.tokens().batch(), t = batch.tokens().seq();
+        double[] out = new double[b];
+        for (int i = 0; i < b * t; i++) if (batch.targets()[i] != LmBatch.IGNORE) out[i / t] += tokenLogProbs[i];
+        return out;
+    }
+
+    /** Per row of the batch: how many tokens are scored. */
+    public static int[] counts(LmBatch batch) {
+        int b = batch.tokens().batch(), t = batch.tokens().seq();
+        int[] out = new int[b];
+        for (int i = 0; i < b * t; i++) if (batch.targets()[i] != LmBatch.IGNORE) out[i / t]++;
+        return out;
+    }
 
     public static Scores score(Transformer model, List<int[]> prompts, List<int[]> completions) {
         if (prompts.size() != completions.size()) throw new IllegalArgumentException(prompts.size() + " prompts for " + completions.size() + " completions");
