@@ -88,7 +88,7 @@ public record PolicyLoss(double clipLow, double clipHigh, Aggregation aggregatio
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("clip_fraction", clipped / n);
         m.put("ratio", ratioSum / n);
-        if (t.ref() != null) m.put("kl", kl);
+        if (t.ref() != null) m.put("kl_k3", kl);
         return new Result(loss, m);
     }
 }

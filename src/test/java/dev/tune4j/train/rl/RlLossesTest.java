@@ -62,9 +62,9 @@ class RlLossesTest {
         PolicyLoss p = new PolicyLoss(0.2, 0.2, Aggregation.DAPO, false, 0.1, 4);
         PolicyLoss.Result r = p.apply(LOGP, withRef, new double[3]);
         assertEquals((-1.2 - 0.5 + 1.1) / 3 + 0.1 * k3 / 3, r.loss(), 1e-12);
-        assertEquals(k3 / 3, r.metrics().get("kl"), 1e-12);
+        assertEquals(k3 / 3, r.metrics().get("kl_k3"), 1e-12);
         PolicyLoss.Result atRef = p.apply(new double[3], withRef, new double[3]);
-        assertEquals(0, atRef.metrics().get("kl"), 0);
+        assertEquals(0, atRef.metrics().get("kl_k3"), 0);
     }
 
     @Test
