@@ -100,6 +100,7 @@ public final class FineTune {
                 Run run = switch (r.task()) {
                     case "classification" -> ClassificationTask.run(resolved, folder, options);
                     case "dpo", "orpo", "simpo" -> PreferenceTask.run(resolved, folder, options);
+                    case "reward" -> RewardTask.run(resolved, folder, options);
                     default -> LanguageModelTask.run(resolved, folder, options);
                 };
                 RunReport.write(folder.dir());
