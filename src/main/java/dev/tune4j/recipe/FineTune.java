@@ -101,6 +101,7 @@ public final class FineTune {
                     case "classification" -> ClassificationTask.run(resolved, folder, options);
                     case "dpo", "orpo", "simpo" -> PreferenceTask.run(resolved, folder, options);
                     case "reward" -> RewardTask.run(resolved, folder, options);
+                    case "grpo", "ppo" -> RlTask.run(resolved, folder, options);
                     default -> LanguageModelTask.run(resolved, folder, options);
                 };
                 RunReport.write(folder.dir());

@@ -98,6 +98,10 @@ public record Recipe(String model, String task, Data data, String method, Partia
     /** The metric early stopping and the best weights go by. */
     public String evalMetric() {
         if (eval.metric() != null) return eval.metric();
-        return task.equals("classification") ? "macro_f1" : "loss";
+        return switch (task) {
+            case "classification" -> "macro_f1";
+            case "grpo", "ppo" -> "reward";
+            default -> "loss";
+        };
     }
 }

@@ -121,6 +121,7 @@ final class RecipeChecks {
     private static void rl(Recipe r, String src) {
         Recipe.Rl l = r.rl();
         boolean rl = r.task().equals("grpo") || r.task().equals("ppo");
+        require(!rl || r.train().maxSteps() > 0, src, "'train.max_steps' must be > 0 for task " + r.task() + ": RL samples its own data, so updates are counted, not epochs");
         require(!rl || (l.reward() != null && !l.reward().isBlank()), src, "'rl.reward' is required for task " + r.task()
                 + " (a reward run folder or a *ForSequenceClassification folder with one label)");
         range(src, "rl.prompts", l.prompts(), 1, 65_536);
