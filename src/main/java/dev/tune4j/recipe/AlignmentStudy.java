@@ -48,7 +48,7 @@ public final class AlignmentStudy {
     public record Scale(ForgettingStudy.Scale lm, int passageWords, int promptWords, int passages, int sftEpochs, int rmEpochs,
                         int dpoEpochs, int rlSteps, int rlPrompts, int rlSamples, int newTokens, int evalPrompts) {
         /** Tens of minutes to an hour on two cores. */
-        public static final Scale FULL = new Scale(ForgettingStudy.Scale.FULL, 48, 8, 12, 2, 2, 2, 60, 8, 4, 32, 64);
+        public static final Scale FULL = new Scale(ForgettingStudy.Scale.FULL, 48, 8, 12, 2, 2, 2, 40, 8, 4, 32, 64);
         /** About half a minute: the test that keeps the study working. */
         public static final Scale SMALL = new Scale(ForgettingStudy.Scale.SMALL, 24, 5, 3, 1, 1, 1, 3, 2, 2, 8, 8);
     }
