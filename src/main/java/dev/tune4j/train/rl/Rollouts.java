@@ -1,7 +1,6 @@
 package dev.tune4j.train.rl;
 
 import dev.tune4j.autograd.Scratch;
-import dev.tune4j.data.collate.LmRows;
 import dev.tune4j.generate.Generator;
 import dev.tune4j.generate.Sampling;
 import dev.tune4j.nn.Transformer;
@@ -101,9 +100,7 @@ public final class Rollouts implements Iterator<RlBatch> {
 
     private RlBatch score(List<int[]> prompts, List<int[]> completions) {
         int n = prompts.size();
-        List<LmBatch> rows = new ArrayList<>();
-        for (int i = 0; i < n; i++) rows.add(row(prompts.get(i), completions.get(i)));
-        LmBatch batch = LmRows.collate(rows);
+        LmBatch batch = SequenceLogProbs.batch(policy.config.vocabSize, prompts, completions);
         int t = batch.tokens().seq();
         List<Integer> at = new ArrayList<>();
         for (int i = 0; i < batch.targets().length; i++) if (batch.targets()[i] != LmBatch.IGNORE) at.add(i);
@@ -175,16 +172,5 @@ public final class Rollouts implements Iterator<RlBatch> {
             for (int j = 0; j < positions.length; j++) out[j] = v[positions[j]];
             return out;
         }
-    }
-
-    /** Prompt then completion; targets on the completion tokens (the last one only a target). */
-    static LmBatch row(int[] prompt, int[] completion) {
-        int len = prompt.length + completion.length - 1;
-        int[] ids = new int[len], targets = new int[len];
-        for (int pos = 0; pos < len; pos++) {
-            ids[pos] = pos < prompt.length ? prompt[pos] : completion[pos - prompt.length];
-            targets[pos] = pos + 1 >= prompt.length ? completion[pos + 1 - prompt.length] : LmBatch.IGNORE;
-        }
-        return LmRows.row(ids, targets, null, null);
     }
 }
