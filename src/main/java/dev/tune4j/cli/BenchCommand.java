@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks of the engine's hot paths.",
-        subcommands = {BenchGemmCommand.class, BenchEmbedCommand.class, BenchStudyCommand.class, BenchDecodeCommand.class, BenchForgettingCommand.class,
+        subcommands = {BenchGemmCommand.class, BenchEmbedCommand.class, BenchStudyCommand.class, BenchDecodeCommand.class, BenchForgettingCommand.class, BenchAlignmentCommand.class,
                 BenchAuditStudyCommand.class, BenchStepCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

@@ -137,7 +137,7 @@ public final class SchemaMapping {
                     if (label.isEmpty()) throw new FieldProblem("missing_field", "the label field '" + fields.get("label") + "' is empty");
                 }
                 case INSTRUCTION -> texts = new String[] {text(f, o, "instruction", true), text(f, o, "input", false), text(f, o, "output", true)};
-                case PREFERENCE -> texts = new String[] {text(f, o, "prompt", true), text(f, o, "chosen", true), text(f, o, "rejected", true)};
+                case PREFERENCE -> texts = new String[] {turn(f, o, "prompt", "user"), turn(f, o, "chosen", "assistant"), turn(f, o, "rejected", "assistant")};
                 case CHAT -> {
                     List<String[]> msgs = messages(f);
                     texts = new String[msgs.size()];
@@ -237,8 +237,29 @@ public final class SchemaMapping {
         return w;
     }
 
+    /**
+     * A preference field: text, or (conversational preference data, as TRL writes it) a list of
+     * messages, of which the one turn of {@code role} is taken: the user's prompt, the assistant's
+     * chosen or rejected reply. A list with other turns besides (a multi-turn prompt) is refused.
+     */
+    private String turn(ObjectNode f, Origin o, String canonical, String role) throws FieldProblem {
+        String src = fields.get(canonical);
+        JsonNode v = src == null ? null : f.get(src);
+        if (v == null || !v.isArray()) return text(f, o, canonical, true);
+        List<String[]> turns = messages(f, src);
+        List<String[]> system = turns.stream().filter(t -> t[0].equals("system")).toList();
+        if (turns.size() - system.size() != 1 || !turns.getLast()[0].equals(role)) {
+            throw new FieldProblem("invalid_field", "field '" + src + "' must hold one " + role + " message (a system message may precede a prompt); "
+                    + turns.size() + " messages given, multi-turn preference prompts are not supported");
+        }
+        return turns.getLast()[1];
+    }
+
     private List<String[]> messages(ObjectNode f) throws FieldProblem {
-        String src = fields.get("messages");
+        return messages(f, fields.get("messages"));
+    }
+
+    private List<String[]> messages(ObjectNode f, String src) throws FieldProblem {
         JsonNode v = f.get(src);
         if (v == null || v.isNull()) throw new FieldProblem("missing_field", "missing field '" + src + "'");
         if (v.isTextual()) {            // CSV and some exports keep the list as a JSON string

@@ -88,6 +88,8 @@ public record ClassLabels(List<String> names) {
         }
         config.remove("num_labels");
         config.remove("_num_labels");
+        // one output is a score (a reward model), which transformers trains and reads as regression
+        if (names.size() == 1) config.put("problem_type", "regression");
     }
 
     @Override

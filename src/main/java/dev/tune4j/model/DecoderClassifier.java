@@ -87,7 +87,7 @@ public final class DecoderClassifier extends Module implements SequenceClassifie
         ObjectNode n = base.copy();
         n.putArray("architectures").add(architecture);
         labels.writeTo(n);
-        n.put("problem_type", "single_label_classification");
+        n.put("problem_type", labels.size() == 1 ? "regression" : "single_label_classification");
         n.put("pad_token_id", padTokenId(base, tokenizer));
         return n;
     }

@@ -55,6 +55,13 @@ final class Artifacts {
         Path save(RunFolder folder, PretrainedModel base, Trainable model, Recipe r, RunData.Cleaning cleaning);
     }
 
+    /** LoRA: the adapters it injected (a reference model switches them off) and how they are saved. */
+    record AdapterMethod(LoraAdapters adapters) implements Method {
+        public Path save(RunFolder folder, PretrainedModel base, Trainable model, Recipe r, RunData.Cleaning cleaning) {
+            return saveAdapter(folder, base, adapters, r, model, cleaning);
+        }
+    }
+
     /** Makes the model trainable as the recipe's method says. */
     static Method apply(Recipe r, PretrainedModel base, Trainable model) {
         if (r.train().init().equals("random")) Methods.reinitialise(model.backbone());
@@ -74,8 +81,7 @@ final class Artifacts {
                 yield Artifacts::saveModel;
             }
             case "lora" -> {
-                LoraAdapters adapters = Lora.inject(base, loraConfig(r, model));
-                yield (folder, b, m, rr, cleaning) -> saveAdapter(folder, b, adapters, rr, m, cleaning);
+                yield new AdapterMethod(Lora.inject(base, loraConfig(r, model)));
             }
             default -> throw new IllegalArgumentException("unknown method " + r.method());
         };

@@ -97,7 +97,13 @@ public final class FineTune {
         try (RunFolder folder = options.resume() ? RunFolder.existing(out) : RunFolder.create(out, options.overwrite())) {
             try {
                 if (!options.resume()) folder.writeText(RunFolder.CONFIG, resolved.yaml()); // a resume rewrites it once its checks pass
-                Run run = !r.task().equals("classification") ? LanguageModelTask.run(resolved, folder, options) : ClassificationTask.run(resolved, folder, options);
+                Run run = switch (r.task()) {
+                    case "classification" -> ClassificationTask.run(resolved, folder, options);
+                    case "dpo", "orpo", "simpo" -> PreferenceTask.run(resolved, folder, options);
+                    case "reward" -> RewardTask.run(resolved, folder, options);
+                    case "grpo", "ppo" -> RlTask.run(resolved, folder, options);
+                    default -> LanguageModelTask.run(resolved, folder, options);
+                };
                 RunReport.write(folder.dir());
                 return run;
             } catch (RuntimeException e) {

@@ -55,28 +55,9 @@ public final class ForgettingStudy {
     public static List<Map<String, Object>> run(Path general, Path domain, Path out, Scale s, long seed, Consumer<String> log,
                                                 Consumer<Map<String, Object>> onResult) {
         try {
-            Files.createDirectories(out);
             Path data = Files.createDirectories(out.resolve("data"));
-            split(general, data.resolve("general-train.jsonl"), data.resolve("general-heldout.jsonl"), s.heldOutEvery(), s.generalChars(), s.heldOutChars(), seed);
             split(domain, data.resolve("domain-train.jsonl"), data.resolve("domain-heldout.jsonl"), s.heldOutEvery(), s.domainChars(), s.heldOutChars(), seed);
-
-            Path base = Files.createDirectories(out.resolve("base"));
-            int vocab = tokenizer(data.resolve("general-train.jsonl"), base, s);
-            Files.writeString(base.resolve("config.json"), Json.pretty(config(s, vocab)) + "\n");
-            log.accept("pre-training a " + s.layers() + "-layer, " + s.hidden() + "-wide Llama (vocabulary " + vocab + ") on " + general.getFileName());
-            long t0 = System.nanoTime();
-            try (FineTune.Run pre = FineTune.run(common(base.toString(), data, s, seed, out.resolve("pretrain"))
-                    .set("data.train", data.resolve("general-train.jsonl").toString())
-                    .set("data.validation", data.resolve("general-heldout.jsonl").toString())
-                    .set("train.init", "random").set("method", "full").set("optimizer.lr", 2e-3)
-                    .set("train.epochs", s.pretrainEpochs()).set("schedule.warmup_steps", 20).build(), FineTune.Options.quiet())) {
-                Map<String, Object> row = new LinkedHashMap<>();
-                row.put("arm", "pre-training");
-                row.put("general_perplexity_after", perplexity(pre.results(), "validation"));
-                row.put("seconds", (System.nanoTime() - t0) / 1e9);
-                onResult.accept(row);
-            }
-            Path pretrained = out.resolve("pretrain").resolve("model");
+            Path pretrained = pretrain(general, out, s, seed, log, onResult);
             List<Map<String, Object>> rows = new ArrayList<>();
             for (Arm arm : ARMS) {
                 log.accept("fine-tuning: " + arm.name());
@@ -107,6 +88,33 @@ public final class ForgettingStudy {
         } catch (IOException e) {
             throw new UncheckedIOException("forgetting study: " + IoErrors.describe(e), e);
         }
+    }
+
+    /**
+     * The study's small Llama: a BPE tokenizer and the model pre-trained from scratch on the general
+     * rows (every heldOutEvery-th held out, to {@code data/general-heldout.jsonl}); returns its folder.
+     * Other studies (alignment) start from it too.
+     */
+    static Path pretrain(Path general, Path out, Scale s, long seed, Consumer<String> log, Consumer<Map<String, Object>> onResult) throws IOException {
+        Path data = Files.createDirectories(out.resolve("data"));
+        split(general, data.resolve("general-train.jsonl"), data.resolve("general-heldout.jsonl"), s.heldOutEvery(), s.generalChars(), s.heldOutChars(), seed);
+        Path base = Files.createDirectories(out.resolve("base"));
+        int vocab = tokenizer(data.resolve("general-train.jsonl"), base, s);
+        Files.writeString(base.resolve("config.json"), Json.pretty(config(s, vocab)) + "\n");
+        log.accept("pre-training a " + s.layers() + "-layer, " + s.hidden() + "-wide Llama (vocabulary " + vocab + ") on " + general.getFileName());
+        long t0 = System.nanoTime();
+        try (FineTune.Run pre = FineTune.run(common(base.toString(), data, s, seed, out.resolve("pretrain"))
+                .set("data.train", data.resolve("general-train.jsonl").toString())
+                .set("data.validation", data.resolve("general-heldout.jsonl").toString())
+                .set("train.init", "random").set("method", "full").set("optimizer.lr", 2e-3)
+                .set("train.epochs", s.pretrainEpochs()).set("schedule.warmup_steps", 20).build(), FineTune.Options.quiet())) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("arm", "pre-training");
+            row.put("general_perplexity_after", perplexity(pre.results(), "validation"));
+            row.put("seconds", (System.nanoTime() - t0) / 1e9);
+            onResult.accept(row);
+        }
+        return out.resolve("pretrain").resolve("model");
     }
 
     private static RecipeLoader.Builder common(String model, Path data, Scale s, long seed, Path out) {

@@ -40,12 +40,8 @@ final class LanguageModelTask {
         for (String leak : data.leaks()) opts.progress().message("warning: leakage: " + leak + " also occurs in the training data");
         PretrainedModel base = ClassificationTask.open(r);
         try {
-            Transformer lm = base.model();
-            if (!lm.config.lmHead || !lm.config.causal) {
-                throw new IllegalArgumentException(r.model() + " is not a decoder with a language-model head; task " + r.task()
-                        + " needs one (Llama, Qwen2, Mistral, GPT-2)");
-            }
-            Artifacts.Trainable trainable = new Artifacts.Trainable(base.module(), lm, lm.lmHead == null ? List.of() : lm.lmHead.parameters(), null, null);
+            Transformer lm = decoder(r, base);
+            Artifacts.Trainable trainable = trainable(base, lm);
             Artifacts.Method method = Artifacts.apply(r, base, trainable);
             Methods.Counts counts = Methods.counts(base.module());
             lm.setNeftuneAlpha(r.sft().neftuneAlpha());
@@ -84,6 +80,21 @@ final class LanguageModelTask {
         } finally {
             base.close();
         }
+    }
+
+    /** The model as a decoder with a language-model head, or a clear refusal. */
+    static Transformer decoder(Recipe r, PretrainedModel base) {
+        Transformer lm = base.model();
+        if (!lm.config.lmHead || !lm.config.causal) {
+            throw new IllegalArgumentException(r.model() + " is not a decoder with a language-model head; task " + r.task()
+                    + " needs one (Llama, Qwen2, Mistral, GPT-2)");
+        }
+        return lm;
+    }
+
+    /** A decoder as a method trains it: the whole module, with the LM head as its head. */
+    static Artifacts.Trainable trainable(PretrainedModel base, Transformer lm) {
+        return new Artifacts.Trainable(base.module(), lm, lm.lmHead == null ? List.of() : lm.lmHead.parameters(), null, null);
     }
 
     /** How a task's examples become language-model rows. */

@@ -11,7 +11,7 @@ import java.util.List;
  * Field names are the YAML keys in camel case.
  */
 public record Recipe(String model, String task, Data data, String method, Partial partial, Lora lora,
-                     Classification classification, Sft sft, Replay replay, Regularization regularization,
+                     Classification classification, Sft sft, Preference preference, Rl rl, Replay replay, Regularization regularization,
                      Optimizer optimizer, Schedule schedule, Train train, Eval eval,
                      Checkpoint checkpoint, Log log, String output) {
 
@@ -36,6 +36,32 @@ public record Recipe(String model, String task, Data data, String method, Partia
      * @param neftuneAlpha 0: off
      */
     public record Sft(String template, String lossOn, String systemPrompt, boolean packing, boolean packCut, double neftuneAlpha) {}
+
+    /**
+     * Preference tasks (dpo, orpo, simpo, reward).
+     *
+     * @param loss           dpo: sigmoid or ipo
+     * @param beta           dpo/ipo: strength of the pull to the reference; simpo: reward scale
+     * @param labelSmoothing dpo, simpo: the assumed fraction of flipped labels (conservative DPO)
+     * @param orpoLambda     orpo: weight of the odds-ratio term beside the SFT loss
+     * @param simpoGamma     simpo: the target margin
+     * @param rewardMargin   reward: the margin the Bradley-Terry loss asks for
+     */
+    public record Preference(String loss, double beta, double labelSmoothing, double orpoLambda, double simpoGamma, double rewardMargin) {}
+
+    /**
+     * RL from a reward (grpo, ppo).
+     *
+     * @param reward         a reward model: a tune4j reward run folder or a *ForSequenceClassification folder with one label
+     * @param samples        completions per prompt (grpo: the group size; ppo: 1 or more)
+     * @param klCoef         grpo: weight of the KL-to-reference loss term; ppo: the KL penalty in the reward (initial, if adaptive)
+     * @param klTarget       ppo: a per-sequence KL the adaptive controller steers to (0: fixed coefficient)
+     * @param aggregation    grpo: grpo | dr_grpo | dapo
+     * @param importance     token | sequence (GSPO)
+     */
+    public record Rl(String reward, int samples, int maxNewTokens, double temperature, double topP, double klCoef, double klTarget,
+                     double clipLow, double clipHigh, String aggregation, String importance, int epochs, double gamma, double lam,
+                     double valueCoef, double valueClip, int prompts) {}
 
     /** @param data null: no replay */
     public record Replay(String data, double ratio) {}
@@ -72,6 +98,10 @@ public record Recipe(String model, String task, Data data, String method, Partia
     /** The metric early stopping and the best weights go by. */
     public String evalMetric() {
         if (eval.metric() != null) return eval.metric();
-        return task.equals("classification") ? "macro_f1" : "loss";
+        return switch (task) {
+            case "classification" -> "macro_f1";
+            case "grpo", "ppo" -> "reward";
+            default -> "loss";
+        };
     }
 }

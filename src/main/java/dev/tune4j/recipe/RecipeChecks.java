@@ -10,7 +10,7 @@ final class RecipeChecks {
 
     static void check(Recipe r, String src) {
         require(r.model() != null && !r.model().isBlank(), src, "'model' is required (a Hugging Face folder, a Hub id org/name[@revision], builtin:all-minilm-l6-v2 or onnx:PATH.onnx)");
-        oneOf(src, "task", r.task(), List.of("classification", "causal_lm", "sft"));
+        oneOf(src, "task", r.task(), List.of("classification", "causal_lm", "sft", "dpo", "orpo", "simpo", "reward", "grpo", "ppo"));
         oneOf(src, "method", r.method(), List.of("full", "partial", "lora", "head"));
         require(r.output() != null && !r.output().isBlank(), src, "'output' is required (the run folder)");
 
@@ -50,6 +50,15 @@ final class RecipeChecks {
         require(r.replay().ratio() == 0 || r.replay().data() != null, src, "'replay.ratio' is " + r.replay().ratio() + " but 'replay.data' names no file");
         require(r.regularization().l2Sp() >= 0 && Double.isFinite(r.regularization().l2Sp()), src,
                 "'regularization.l2_sp' must be a finite number >= 0, got " + r.regularization().l2Sp());
+        preference(r, src);
+        rl(r, src);
+        if (!r.task().equals("classification") && !r.task().equals("causal_lm") && !r.task().equals("sft")) {
+            require(r.eval().general() == null, src, "'eval.general' (forgetting) is measured for task causal_lm or sft; score a " + r.task()
+                    + " run's model with a causal_lm run or tune4j bench alignment");
+        }
+        if (r.task().equals("reward") || r.task().equals("grpo") || r.task().equals("ppo")) {
+            require(r.eval().samples().isEmpty(), src, "'eval.samples' are logged for causal_lm, sft, dpo, orpo and simpo");
+        }
         if (!r.task().equals("classification")) {
             require(r.classification().classWeights() == null || r.classification().classWeights().isNull(), src,
                     "'classification.class_weights' applies to task classification only");
@@ -86,11 +95,52 @@ final class RecipeChecks {
         range(src, "eval.early_stopping_patience", e.earlyStoppingPatience(), 0, Integer.MAX_VALUE);
         range(src, "eval.batch_size", e.batchSize(), 1, 65_536);
         require(e.minDelta() >= 0 && Double.isFinite(e.minDelta()), src, "'eval.min_delta' must be a finite number >= 0, got " + e.minDelta());
-        List<String> metrics = r.task().equals("classification") ? List.of("loss", "accuracy", "macro_f1") : List.of("loss", "perplexity");
+        List<String> metrics = switch (r.task()) {
+            case "classification" -> List.of("loss", "accuracy", "macro_f1");
+            case "dpo", "orpo", "simpo", "reward" -> List.of("loss", "accuracy", "margin");
+            case "grpo", "ppo" -> List.of("loss", "reward");
+            default -> List.of("loss", "perplexity");
+        };
         oneOf(src, "eval.metric", r.evalMetric(), metrics);
         range(src, "checkpoint.every", r.checkpoint().every(), 0, Integer.MAX_VALUE);
         range(src, "checkpoint.keep", r.checkpoint().keep(), 1, 1_000);
         range(src, "log.every", r.log().every(), 1, Integer.MAX_VALUE);
+    }
+
+    private static void preference(Recipe r, String src) {
+        Recipe.Preference p = r.preference();
+        oneOf(src, "preference.loss", p.loss(), List.of("sigmoid", "ipo"));
+        require(p.beta() > 0 && Double.isFinite(p.beta()), src, "'preference.beta' must be a finite number > 0, got " + p.beta());
+        require(p.labelSmoothing() >= 0 && p.labelSmoothing() < 0.5, src, "'preference.label_smoothing' must be in [0, 0.5), got " + p.labelSmoothing());
+        require(p.orpoLambda() >= 0 && Double.isFinite(p.orpoLambda()), src, "'preference.orpo_lambda' must be a finite number >= 0, got " + p.orpoLambda());
+        require(Double.isFinite(p.simpoGamma()), src, "'preference.simpo_gamma' must be finite, got " + p.simpoGamma());
+        require(Double.isFinite(p.rewardMargin()), src, "'preference.reward_margin' must be finite, got " + p.rewardMargin());
+        require(!p.loss().equals("ipo") || r.task().equals("dpo"), src, "'preference.loss: ipo' is a loss of task dpo");
+    }
+
+    private static void rl(Recipe r, String src) {
+        Recipe.Rl l = r.rl();
+        boolean rl = r.task().equals("grpo") || r.task().equals("ppo");
+        require(!rl || r.train().maxSteps() > 0, src, "'train.max_steps' must be > 0 for task " + r.task() + ": RL samples its own data, so updates are counted, not epochs");
+        require(!rl || (l.reward() != null && !l.reward().isBlank()), src, "'rl.reward' is required for task " + r.task()
+                + " (a reward run folder or a *ForSequenceClassification folder with one label)");
+        range(src, "rl.prompts", l.prompts(), 1, 65_536);
+        range(src, "rl.samples", l.samples(), 1, 1024);
+        require(!r.task().equals("grpo") || l.samples() >= 2, src, "'rl.samples' must be >= 2 for grpo (advantages compare samples of one prompt), got " + l.samples());
+        range(src, "rl.max_new_tokens", l.maxNewTokens(), 1, 65_536);
+        require(l.temperature() > 0 && Double.isFinite(l.temperature()), src, "'rl.temperature' must be > 0, got " + l.temperature());
+        require(l.topP() > 0 && l.topP() <= 1, src, "'rl.top_p' must be in (0, 1], got " + l.topP());
+        require(l.klCoef() >= 0 && Double.isFinite(l.klCoef()), src, "'rl.kl_coef' must be a finite number >= 0, got " + l.klCoef());
+        require(l.klTarget() >= 0 && Double.isFinite(l.klTarget()), src, "'rl.kl_target' must be a finite number >= 0 (0: fixed), got " + l.klTarget());
+        require(l.clipLow() > 0 && l.clipLow() < 1, src, "'rl.clip_low' must be in (0, 1), got " + l.clipLow());
+        require(l.clipHigh() > 0 && Double.isFinite(l.clipHigh()), src, "'rl.clip_high' must be a finite number > 0, got " + l.clipHigh());
+        oneOf(src, "rl.aggregation", l.aggregation(), List.of("grpo", "dr_grpo", "dapo"));
+        oneOf(src, "rl.importance", l.importance(), List.of("token", "sequence"));
+        range(src, "rl.epochs", l.epochs(), 1, 1000);
+        require(l.gamma() > 0 && l.gamma() <= 1, src, "'rl.gamma' must be in (0, 1], got " + l.gamma());
+        require(l.lam() >= 0 && l.lam() <= 1, src, "'rl.lam' must be in [0, 1], got " + l.lam());
+        require(l.valueCoef() >= 0 && Double.isFinite(l.valueCoef()), src, "'rl.value_coef' must be a finite number >= 0, got " + l.valueCoef());
+        require(l.valueClip() > 0 && Double.isFinite(l.valueClip()), src, "'rl.value_clip' must be a finite number > 0, got " + l.valueClip());
     }
 
     private static void split(String src, String key, JsonNode v) {

@@ -54,6 +54,7 @@ final class RunLogger implements Trainer.Listener {
             m.put("lr", s.lr());
             m.put("loss", s.loss());
             m.put("grad_norm", s.gradNorm());
+            m.putAll(s.metrics());
             m.put("tokens_per_s", tps);
             m.put("elapsed_s", elapsed());
             folder.logMetrics(m);

@@ -119,6 +119,19 @@ final class SftRows {
         return packed.rows();
     }
 
+    /**
+     * A prompt and one completion as a row with loss on the completion only (each side of a
+     * preference pair), or null when truncation to max_length left no completion token.
+     */
+    LmBatch completionRow(String prompt, String completion) {
+        List<ChatMessage> messages = new ArrayList<>();
+        if (systemPrompt != null && !systemPrompt.isBlank()) messages.add(new ChatMessage("system", systemPrompt));
+        messages.add(new ChatMessage("user", prompt));
+        messages.add(new ChatMessage("assistant", completion));
+        ChatRows.Row row = ChatRows.encode(tok, template, messages, ChatRows.LossMode.LAST_TURN, maxLength);
+        return row.hasLoss() ? LmRows.row(row.ids(), row.labels(LmBatch.IGNORE), null, null) : null;
+    }
+
     /** A user message rendered with the generation prompt, as training rendered its conversations. */
     static PromptEncoder promptEncoder(ChatTemplate template, Tokenizer tok, String systemPrompt) {
         return prompt -> {

@@ -61,28 +61,36 @@ public final class TextClassifier implements AutoCloseable {
 
     /** Predictions for raw texts (cleaned as the training data was), in batches. */
     public List<Prediction> predict(List<String> texts) {
+        float[] logits = logits(texts);
+        List<Prediction> out = new ArrayList<>(texts.size());
+        int k = model.numLabels();
+        float[] p = new float[k];
+        for (int i = 0; i < texts.size(); i++) {
+            System.arraycopy(logits, i * k, p, 0, k);
+            Softmax.forward(p, p, 1, k);
+            Map<String, Double> probs = new LinkedHashMap<>();
+            int best = 0;
+            for (int c = 0; c < k; c++) {
+                probs.put(model.labels().get(c), (double) p[c]);
+                if (p[c] > p[best]) best = c;
+            }
+            out.add(new Prediction(model.labels().get(best), probs));
+        }
+        return out;
+    }
+
+    /** Raw outputs [texts, labels] for raw texts (cleaned as the training data was), in batches, in evaluation mode. */
+    float[] logits(List<String> texts) {
         model.module().train(false);
         List<String> clean = texts.stream().map(cleaning::clean).toList();
         TokenRows rows = TokenRows.encode(base.requireTokenizer(), clean, maxLength);
-        List<Prediction> out = new ArrayList<>(texts.size());
         int k = model.numLabels();
+        float[] out = new float[texts.size() * k];
         for (int from = 0; from < rows.size(); from += batchSize) {
             int n = Math.min(batchSize, rows.size() - from);
             int[] idx = new int[n];
             for (int i = 0; i < n; i++) idx[i] = from + i;
-            float[] logits = model.logits(rows.batch(idx)).value().toHeap().data();
-            float[] p = new float[k];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(logits, i * k, p, 0, k);
-                Softmax.forward(p, p, 1, k);
-                Map<String, Double> probs = new LinkedHashMap<>();
-                int best = 0;
-                for (int c = 0; c < k; c++) {
-                    probs.put(model.labels().get(c), (double) p[c]);
-                    if (p[c] > p[best]) best = c;
-                }
-                out.add(new Prediction(model.labels().get(best), probs));
-            }
+            System.arraycopy(model.logits(rows.batch(idx)).value().toHeap().data(), 0, out, from * k, n * k);
         }
         return out;
     }

@@ -61,8 +61,12 @@ public final class Trainer<B> {
         default void onEval(Eval eval) {}
     }
 
-    /** One finished update: {@code tokens} input tokens went through it in {@code seconds}. */
-    public record Step(int step, int totalSteps, int epoch, double lr, double loss, double gradNorm, double seconds, long tokens) {}
+    /**
+     * One finished update: {@code tokens} input tokens went through it in {@code seconds};
+     * {@code metrics}: the objective's own figures (reward margin, accuracy, ...), weighted over the micro-batches.
+     */
+    public record Step(int step, int totalSteps, int epoch, double lr, double loss, double gradNorm, double seconds, long tokens,
+                       Map<String, Double> metrics) {}
 
     public record Eval(int step, int epoch, Evaluator.Evaluation evaluation, boolean improved) {}
 
@@ -206,6 +210,7 @@ public final class Trainer<B> {
             double lossSum = 0;
             long tokens = 0;
             double weight = 0;
+            Map<String, Double> metrics = new LinkedHashMap<>();
             boolean epochEnded = false;
             for (int micro = 0; micro < config.gradAccumulation && !epochEnded; micro++) {
                 if (epoch == null) epoch = skip(data.epoch(state.epoch), state.batchInEpoch);
@@ -224,6 +229,7 @@ public final class Trainer<B> {
                     if (l.count() == 0 || l.weight() == 0) continue; // nothing scored: no gradient to add
                     lossSum += v * l.weight();
                     weight += l.weight();
+                    for (var m : l.metrics().entrySet()) metrics.merge(m.getKey(), m.getValue() * l.weight(), Double::sum);
                     tape.backward(l.value(), (float) l.weight());
                 }
             }
@@ -243,7 +249,9 @@ public final class Trainer<B> {
             double loss = weight == 0 ? Double.NaN : lossSum / weight;
             state.trainCurve.add(new double[] {state.step, loss});
             if (listener != null) {
-                listener.onStep(new Step(state.step, total, state.epoch, lr, loss, norm, (System.nanoTime() - t0) / 1e9, tokens));
+                final double w = weight;
+                metrics.replaceAll((k, v) -> v / w);
+                listener.onStep(new Step(state.step, total, state.epoch, lr, loss, norm, (System.nanoTime() - t0) / 1e9, tokens, metrics));
             }
             if (epochEnded) {
                 state.epoch++;

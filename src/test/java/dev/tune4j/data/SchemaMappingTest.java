@@ -54,6 +54,22 @@ class SchemaMappingTest {
     }
 
     @Test
+    void conversationalPreferenceRowsTakeTheirOneUserAndAssistantTurns() throws Exception {
+        String row = "{\"prompt\": [{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", \"content\": \"Capital of France?\"}],"
+                + " \"chosen\": [{\"role\": \"assistant\", \"content\": \"Paris.\"}], \"rejected\": [{\"role\": \"assistant\", \"content\": \"Lyon.\"}]}";
+        SchemaMapping m = SchemaMapping.detect(rows(row), null, Map.of(), null);
+        assertEquals(Schema.PREFERENCE, m.schema);
+        Example e = (Example) m.convert(rows(row).get(0));
+        assertArrayEquals(new String[] {"Capital of France?", "Paris.", "Lyon."}, e.texts);
+        String multi = "{\"prompt\": [{\"role\": \"user\", \"content\": \"a\"}, {\"role\": \"assistant\", \"content\": \"b\"}, {\"role\": \"user\", \"content\": \"c\"}],"
+                + " \"chosen\": \"d\", \"rejected\": \"e\"}";
+        Reject r = assertInstanceOf(Reject.class, m.convert(rows(multi).get(0)));
+        assertTrue(r.detail().contains("multi-turn"), r.detail());
+        String wrongRole = "{\"prompt\": \"p\", \"chosen\": [{\"role\": \"user\", \"content\": \"x\"}], \"rejected\": \"r\"}";
+        assertInstanceOf(Reject.class, m.convert(rows(wrongRole).get(0)));
+    }
+
+    @Test
     void fieldsCanBeRemapped() throws Exception {
         SchemaMapping m = SchemaMapping.detect(rows("{\"body\": \"hello\", \"category\": \"news\", \"src\": \"web\"}"), null,
                 Map.of("text", "body"), "src");

@@ -29,4 +29,28 @@ public final class LossOracle {
             return new OracleResult(new float[] {(float) loss.item_double()}, new int[0], loss.item_double(), Map.of(), Torch.toFloats(z.grad()));
         }
     }
+
+    /**
+     * DPO's sigmoid loss as TRL writes it, from logits [2n, T, V] (chosen rows first, then rejected)
+     * and next-token targets [2n, T] (-100 ignored): per-row sums of log_softmax gathered at the
+     * targets, {@code h = beta * ((c - refC) - (r - refR))}, loss = mean over pairs of
+     * {@code -logsigmoid(h)}, differentiated in float64.
+     *
+     * @return the loss, and in {@code inputGrad} d loss / d logits
+     */
+    public static OracleResult dpo(float[] logits, int rows, int seq, int vocab, int[] targets, double[] reference, double beta) {
+        try (PointerScope scope = new PointerScope()) {
+            Tensor z = Torch.of(logits, rows, seq, vocab).set_requires_grad(true);
+            Tensor tgt = Torch.ids(new int[][] {targets}, "targets").reshape(rows, seq);
+            Tensor valid = tgt.ne(Torch.s(-100));
+            Tensor safe = torch.where(valid, tgt, new org.bytedeco.pytorch.Scalar(0L));
+            Tensor logp = z.log_softmax(2).gather(2, safe.unsqueeze(2)).squeeze(2).mul(valid.to(torch.ScalarType.Double));
+            Tensor sums = Torch.sum(logp, 1, false).sub(Torch.ofDoubles(reference, rows));
+            int n = rows / 2;
+            Tensor h = sums.narrow(0, 0, n).sub(sums.narrow(0, n, n)).mul(Torch.s(beta));
+            Tensor loss = torch.log_sigmoid(h).neg().mean();
+            loss.backward();
+            return new OracleResult(new float[] {(float) loss.item_double()}, new int[0], loss.item_double(), Map.of(), Torch.toFloats(z.grad()));
+        }
+    }
 }
