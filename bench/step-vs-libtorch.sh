@@ -13,8 +13,8 @@ rounds="${1:-3}"
 shift || true
 opts=(--batch 4 --seq 256 --threads 2 "$@")
 
-mvn -B -q -o -DskipTests package >&2
-mvn -B -q -o test-compile >&2
+mvn -B -q -DskipTests package >&2
+mvn -B -q test-compile >&2
 [ -f target/test-cp.txt ] && [ target/test-cp.txt -nt pom.xml ] || \
   mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/test-cp.txt -Dmdep.includeScope=test >&2
 java=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss8m)
@@ -28,14 +28,23 @@ for i in $(seq "$rounds"); do
   ./tune4j bench step --json "${opts[@]}" ${TUNE4J_OPTS:-} 2>/dev/null | tee -a "$out"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-python3 - "$out" <<'PY'
-import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
-def med(impl, key):
-    return statistics.median(r[key] for r in rows if r["impl"].startswith(impl))
-for impl in ("libtorch", "tune4j"):
-    runs = sorted(round(r["tokens_per_s"], 1) for r in rows if r["impl"].startswith(impl))
-    print(f"{impl:9s} median {med(impl, 'tokens_per_s'):.1f} tokens/s, peak RSS {med(impl, 'peak_rss_mb'):.0f} MB (runs: {runs})")
-print(f"ratio tune4j/libtorch: {med('tune4j', 'tokens_per_s') / med('libtorch', 'tokens_per_s'):.3f}; "
-      f"memory tune4j/libtorch: {med('tune4j', 'peak_rss_mb') / med('libtorch', 'peak_rss_mb'):.2f}")
-PY
+# Medians of tokens/s and peak RSS per implementation, then the ratios.
+awk '
+  function num(key,   m) { return match($0, "\"" key "\":[0-9.]+") ? substr($0, RSTART + length(key) + 3, RLENGTH - length(key) - 3) + 0 : -1 }
+  function median(a, n,   i, j, t) {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  /^\{/ {
+    impl = $0 ~ /"impl":"libtorch/ ? "libtorch" : "tune4j"
+    n[impl]++; tps[impl, n[impl]] = num("tokens_per_s"); rss[impl, n[impl]] = num("peak_rss_mb")
+  }
+  END {
+    for (k = 1; k <= 2; k++) {
+      impl = k == 1 ? "libtorch" : "tune4j"; runs = ""
+      for (i = 1; i <= n[impl]; i++) { a[i] = tps[impl, i]; b[i] = rss[impl, i]; runs = runs sprintf(" %.1f", a[i]) }
+      mt[impl] = median(a, n[impl]); mr[impl] = median(b, n[impl])
+      printf "%-9s median %.1f tokens/s, peak RSS %.0f MB (runs:%s)\n", impl, mt[impl], mr[impl], runs
+    }
+    printf "ratio tune4j/libtorch: %.3f; memory tune4j/libtorch: %.2f\n", mt["tune4j"] / mt["libtorch"], mr["tune4j"] / mr["libtorch"]
+  }' "$out"
