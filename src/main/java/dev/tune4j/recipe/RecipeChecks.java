@@ -113,8 +113,8 @@ final class RecipeChecks {
         require(p.beta() > 0 && Double.isFinite(p.beta()), src, "'preference.beta' must be a finite number > 0, got " + p.beta());
         require(p.labelSmoothing() >= 0 && p.labelSmoothing() < 0.5, src, "'preference.label_smoothing' must be in [0, 0.5), got " + p.labelSmoothing());
         require(p.orpoLambda() >= 0 && Double.isFinite(p.orpoLambda()), src, "'preference.orpo_lambda' must be a finite number >= 0, got " + p.orpoLambda());
-        require(Double.isFinite(p.simpoGamma()), src, "'preference.simpo_gamma' must be finite, got " + p.simpoGamma());
-        require(Double.isFinite(p.rewardMargin()), src, "'preference.reward_margin' must be finite, got " + p.rewardMargin());
+        require(p.simpoGamma() >= 0 && Double.isFinite(p.simpoGamma()), src, "'preference.simpo_gamma' (a target margin) must be a finite number >= 0, got " + p.simpoGamma());
+        require(p.rewardMargin() >= 0 && Double.isFinite(p.rewardMargin()), src, "'preference.reward_margin' must be a finite number >= 0, got " + p.rewardMargin());
         require(!p.loss().equals("ipo") || r.task().equals("dpo"), src, "'preference.loss: ipo' is a loss of task dpo");
     }
 

@@ -85,6 +85,25 @@ class PreferenceTaskTest {
     }
 
     @Test
+    void ipoUnderFullFineTuningStartsAtItsClosedFormAndLearns() throws Exception {
+        Path model = model(dir), data = pairs(dir);
+        try (FineTune.Run run = FineTune.run(recipe("dpo", model, data, "ipo").set("method", "full").set("optimizer.lr", 3e-5)
+                .set("preference.loss", "ipo").set("preference.beta", 0.5).build(), FineTune.Options.quiet())) {
+            JsonNode res = Json.MAPPER.readTree(run.dir().resolve("results.json").toFile());
+            double before = res.path("validation_before").path("loss").asDouble(), after = res.path("validation").path("loss").asDouble();
+            System.out.printf("IPO task (full): held-out loss %.4f -> %.4f, accuracy %.2f%n", before, after, res.path("validation").path("accuracy").asDouble());
+            assertEquals(1.0, before, 1e-3, "(1 / (2 beta))^2 with the policy as its own reference");
+            // IPO regresses each training pair's log-ratio gap onto 1 / (2 beta): the training loss falls, held-out pairs are ranked
+            List<String> train = Files.readAllLines(run.dir().resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"train\"")).toList();
+            double last = Json.MAPPER.readTree(train.getLast()).path("loss").asDouble();
+            assertTrue(last < before / 2, "IPO training loss " + before + " -> " + last);
+            assertTrue(after < before / 2, "IPO held-out loss " + before + " -> " + after);
+            assertTrue(res.path("validation").path("accuracy").asDouble() >= 0.9, "held-out accuracy " + res.path("validation"));
+            assertTrue(Files.isRegularFile(run.dir().resolve("model/model.safetensors")), "full fine-tuning saves the model");
+        }
+    }
+
+    @Test
     void orpoAndSimpoTrainWithoutAReference() throws Exception {
         Path model = model(dir), data = pairs(dir);
         for (String task : List.of("orpo", "simpo")) {

@@ -30,17 +30,20 @@ class RlTaskTest {
                 .set("data.validation", 0.25).set("data.max_length", 48).set("data.prepare", false).set("method", "full")
                 .set("optimizer.lr", 2e-3).set("train.epochs", 2).set("train.batch_size", 8).set("output", dir.resolve("rm").toString());
         try (FineTune.Run reward = FineTune.run(rm.build(), FineTune.Options.quiet())) {
-            for (String task : List.of("grpo", "ppo")) {
+            for (String arm : List.of("grpo", "ppo", "grpo full")) {
+                String task = arm.split(" ")[0];
+                boolean full = arm.endsWith("full");   // the reference is then a second, frozen instance of the checkpoint
                 var recipe = Recipe.builder().set("model", model.toString()).set("task", task).set("data.train", data.toString())
-                        .set("data.validation", 0.1).set("data.max_length", 48).set("data.prepare", false).set("method", "lora")
+                        .set("data.validation", 0.1).set("data.max_length", 48).set("data.prepare", false).set("method", full ? "full" : "lora")
                         .set("rl.reward", reward.dir().toString()).set("rl.prompts", 2).set("rl.samples", 2).set("rl.max_new_tokens", 6)
                         .set("rl.epochs", task.equals("ppo") ? 2 : 1).set("train.max_steps", 3).set("log.every", 1)
-                        .set("optimizer.lr", 1e-3).set("output", dir.resolve(task).toString());
+                        .set("optimizer.lr", 1e-3).set("output", dir.resolve(arm.replace(' ', '-')).toString());
                 try (FineTune.Run run = FineTune.run(recipe.build(), FineTune.Options.quiet())) {
                     JsonNode res = Json.MAPPER.readTree(run.dir().resolve("results.json").toFile());
                     JsonNode before = res.path("validation_before"), after = res.path("validation");
-                    System.out.printf("%s task: held-out reward %.3f -> %.3f, KL %.4f -> %.4f%n", task, before.path("reward").asDouble(),
+                    System.out.printf("%s: held-out reward %.3f -> %.3f, KL %.4f -> %.4f%n", task, before.path("reward").asDouble(),
                             after.path("reward").asDouble(), before.path("kl").asDouble(), after.path("kl").asDouble());
+                    assertTrue(after.path("kl").asDouble() != 0, arm + ": training moved the policy away from its reference");
                     assertTrue(before.has("reward") && after.has("reward"), res.toString());
                     assertEquals(0, before.path("kl").asDouble(), 1e-4, "before training the reference is the policy");
                     String line = Files.readAllLines(run.dir().resolve("metrics.jsonl")).stream().filter(l -> l.contains("\"train\"")).findFirst().orElseThrow();
@@ -48,7 +51,7 @@ class RlTaskTest {
                             : List.of("reward", "kl", "entropy", "clip_fraction", "kl_k3")) {
                         assertTrue(line.contains("\"" + key + "\""), task + ": " + key + " logged: " + line);
                     }
-                    assertTrue(Files.isRegularFile(run.dir().resolve("adapter/adapter_model.safetensors")));
+                    assertTrue(Files.isRegularFile(run.dir().resolve(full ? "model/model.safetensors" : "adapter/adapter_model.safetensors")));
                 }
             }
         }
