@@ -44,11 +44,12 @@ public final class BenchAlignmentCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--scale: full or small, got " + scale);
         };
         OutputFolder.requireWritable(out, "--out");
-        if (!json) System.out.printf("%-14s %12s %12s %12s %12s %8s%n", "policy", "judge modern", "RM score", "KL to SFT", "general ppl", "s");
+        if (!json) System.out.printf("%-14s %12s %12s %12s %12s %12s %8s%n", "policy", "judge modern", "RM score", "KL to SFT", "sample ppl", "general ppl", "s");
         AlignmentStudy.run(general, sotu, out, s, seed, msg -> { if (!json) System.out.println("# " + msg); }, row -> {
             if (json) System.out.println(Json.line(row));
-            else if (row.containsKey("judge_modern_rate")) System.out.printf(Locale.ROOT, "%-14s %12.3f %12.3f %12.3f %12.2f %8.0f%n", row.get("row"),
-                    num(row, "judge_modern_rate"), num(row, "reward_model_score"), num(row, "kl_to_sft"), num(row, "general_perplexity"), num(row, "seconds"));
+            else if (row.containsKey("judge_modern_rate")) System.out.printf(Locale.ROOT, "%-14s %12.3f %12.3f %12.3f %12.2f %12.2f %8.0f%n", row.get("row"),
+                    num(row, "judge_modern_rate"), num(row, "reward_model_score"), num(row, "kl_to_sft"), num(row, "sample_ppl_under_sft"),
+                    num(row, "general_perplexity"), num(row, "seconds"));
             else System.out.println("# " + row);
         });
         return 0;

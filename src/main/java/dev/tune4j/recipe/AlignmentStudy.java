@@ -171,13 +171,21 @@ public final class AlignmentStudy {
                 for (String c : completions) if (judge.predict(c) == 1) modern++;
                 double[] rewards = reward.score(texts, completions);
                 SequenceLogProbs.Scores mine = SequenceLogProbs.score(lm, ids, generated), ref = SequenceLogProbs.score(reference.model().model(), ids, generated);
-                double kl = 0;
-                for (int i = 0; i < ids.size(); i++) kl += (mine.sum()[i] - ref.sum()[i]) / ids.size();
+                double kl = 0, refLogProb = 0;
+                long sampled = 0;
+                for (int i = 0; i < ids.size(); i++) {
+                    kl += (mine.sum()[i] - ref.sum()[i]) / ids.size();
+                    refLogProb += ref.sum()[i];
+                    sampled += generated.get(i).length;
+                }
                 Map<String, Object> row = new LinkedHashMap<>();
                 row.put("row", name);
                 row.put("judge_modern_rate", (double) modern / completions.size());
                 row.put("reward_model_score", Arrays.stream(rewards).average().orElse(Double.NaN));
                 row.put("kl_to_sft", kl);
+                // How fluent the samples are by the SFT policy's own measure: a judge of surface
+                // statistics (and a reward model) can call gibberish modern; this cannot call it fluent.
+                row.put("sample_ppl_under_sft", sampled == 0 ? Double.NaN : Math.exp(-refLogProb / sampled));
                 row.put("general_perplexity", perplexity(lm, tok, general, s.lm().seq()));
                 row.put("sample", prompts.getFirst().prompt() + " | " + completions.getFirst());
                 row.put("seconds", seconds);

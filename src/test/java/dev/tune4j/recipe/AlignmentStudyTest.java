@@ -34,10 +34,10 @@ class AlignmentStudyTest {
         Map<String, Object> sft = rows.get(2);
         assertEquals(0, num(sft, "kl_to_sft"), 1e-6, "the SFT policy is its own reference");
         for (Map<String, Object> r : rows.subList(2, rows.size())) {
-            for (String k : List.of("judge_modern_rate", "reward_model_score", "kl_to_sft", "general_perplexity")) {
+            for (String k : List.of("judge_modern_rate", "reward_model_score", "kl_to_sft", "sample_ppl_under_sft", "general_perplexity")) {
                 assertTrue(Double.isFinite(num(r, k)), r.get("row") + " " + k + ": " + r);
             }
-            assertTrue(num(r, "general_perplexity") > 1, r.toString());
+            assertTrue(num(r, "general_perplexity") > 1 && num(r, "sample_ppl_under_sft") > 1, r.toString());
         }
         assertTrue(Files.exists(dir.resolve("alignment.json")));
     }
