@@ -77,12 +77,34 @@ public final class Gemm {
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
-    /** The operands and options of one call, shared by the threads working on it. */
+    /**
+     * The operands and options of one call, shared by the threads working on it. {@code second},
+     * when not null, is a further product of the same C whose K steps follow this one's: the K
+     * blocks of C = A·B + A2·B2 run as one list, so the second product costs no pass over C.
+     */
     private record Call(int m, int n, int k,
                         float[] a, int aOff, int lda, boolean transA,
                         Storage b, long bOff, int ldb, boolean transB,
                         float[] c, int cOff, int ldc,
-                        float[] bias, int biasOff, boolean accumulate) {}
+                        float[] bias, int biasOff, boolean accumulate, Call second) {
+        /** K steps of both products. */
+        int kAll() { return second == null ? k : k + second.k; }
+
+        /** K blocks: this product's, then the second's (none straddles the two). */
+        int kBlocks() { return ceilDiv(k, KC) + (second == null ? 0 : ceilDiv(second.k, KC)); }
+
+        /** The first K step (over both products) of K block p. */
+        int kStart(int p) {
+            int own = ceilDiv(k, KC);
+            return p < own ? p * KC : k + (p - own) * KC;
+        }
+
+        /** The K steps of block p. */
+        int kSize(int p) {
+            int own = ceilDiv(k, KC);
+            return p < own ? Math.min(KC, k - p * KC) : Math.min(KC, second.k - (p - own) * KC);
+        }
+    }
 
     /** Heap-B form of {@link #gemm(int, int, int, float[], int, int, boolean, Storage, long, int, boolean, float[], int, int, float[], int, boolean)}. */
     public static void gemm(int m, int n, int k,
@@ -123,13 +145,39 @@ public final class Gemm {
             fewRows(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, bias, biasOff, accumulate);
             return;
         }
-        Call call = new Call(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, bias, biasOff, accumulate);
+        Call call = new Call(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, c, cOff, ldc, bias, biasOff, accumulate, null);
         if (n <= NARROW && m > FEW_ROWS) {
             narrow(call);
             return;
         }
+        blocked(call);
+    }
+
+    /**
+     * {@code C = (accumulate ? C : 0) + A·op(B) + A2·op(B2) (+ bias)}, A and A2 stored [m, k] and
+     * [m, k2]: the second product's K steps are more K blocks of the same sweep over C, so it adds
+     * no pass over C (a LoRA adapter's z·Bᵀ inside its layer's x·Wᵀ, or dz·A inside dy·W). Where the
+     * blocked path does not serve (few rows, few columns) it is two calls, the second accumulating.
+     */
+    public static void gemm(int m, int n, int k, float[] a, int aOff, int lda, Storage b, long bOff, int ldb, boolean transB,
+                            int k2, float[] a2, int a2Off, int lda2, Storage b2, long b2Off, int ldb2, boolean transB2,
+                            float[] c, int cOff, int ldc, float[] bias, int biasOff, boolean accumulate) {
+        checkArgs(m, n, k2, a2, a2Off, lda2, false, b2, b2Off, ldb2, transB2, c, cOff, ldc, null, 0);
+        if (m <= FEW_ROWS || n <= NARROW || k == 0 || k2 == 0) {
+            gemm(m, n, k, a, aOff, lda, false, b, bOff, ldb, transB, c, cOff, ldc, bias, biasOff, accumulate);
+            gemm(m, n, k2, a2, a2Off, lda2, false, b2, b2Off, ldb2, transB2, c, cOff, ldc, null, 0, true);
+            return;
+        }
+        checkArgs(m, n, k, a, aOff, lda, false, b, bOff, ldb, transB, c, cOff, ldc, bias, biasOff);
+        Call second = new Call(m, n, k2, a2, a2Off, lda2, false, b2, b2Off, ldb2, transB2, c, cOff, ldc, null, 0, true, null);
+        blocked(new Call(m, n, k, a, aOff, lda, false, b, bOff, ldb, transB, c, cOff, ldc, bias, biasOff, accumulate, second));
+    }
+
+    /** The packed, register-blocked path: shared schedule with many rows, split by columns otherwise. */
+    private static void blocked(Call call) {
+        int m = call.m, n = call.n;
         int threads = Parallel.threads(), mPanels = ceilDiv(m, MR), nPanels = ceilDiv(n, NR);
-        boolean parallel = threads > 1 && 2L * m * n * k >= MIN_PARALLEL_FLOPS;
+        boolean parallel = threads > 1 && 2L * m * n * call.kAll() >= MIN_PARALLEL_FLOPS;
         if (parallel && mPanels >= 2 * threads) {
             Schedule schedule = new Schedule(call, threads);
             Parallel.forRange(threads, 1, (s, e) -> schedule.work());
@@ -297,7 +345,7 @@ public final class Gemm {
         Schedule(Call x, int threads) {
             this.x = x;
             int nI = ceilDiv(x.m, MC);
-            nP = ceilDiv(x.k, KC);
+            nP = x.kBlocks();
             nJ = ceilDiv(x.n, NC);
             blocks = nI * nP * nJ;
             rowPanels = ceilDiv(x.m, MR);
@@ -316,7 +364,7 @@ public final class Gemm {
             swept = new AtomicIntegerArray(blocks);
             kDone = new AtomicIntegerArray(nJ * rowPanels);
             Workspace ws = WORKSPACE.get();
-            int kc = Math.min(KC, x.k);
+            int kc = Math.min(KC, x.second == null ? x.k : Math.max(x.k, x.second.k));
             for (int i = 0; i < 2; i++) {
                 pa[i] = ws.a(i, roundUp(Math.min(MC, x.m), MR) * kc);
                 pb[i] = ws.b(i, roundUp(Math.min(NC, x.n), NR) * kc);
@@ -339,7 +387,7 @@ public final class Gemm {
 
         private void run(int blk, int unit) {
             int ii = blk / (nP * nJ), pp = blk / nJ % nP, jj = blk % nJ, g = blk / nJ;
-            int ic = ii * MC, mc = Math.min(MC, x.m - ic), pc = pp * KC, kc = Math.min(KC, x.k - pc);
+            int ic = ii * MC, mc = Math.min(MC, x.m - ic), pc = x.kStart(pp), kc = x.kSize(pp);
             int jc = jj * NC, nc = Math.min(NC, x.n - jc);
             float[] a = pa[g % 2], b = pb[blk % 2];
             if (unit < bGroups[blk]) {
@@ -378,8 +426,8 @@ public final class Gemm {
         Workspace ws = WORKSPACE.get();
         for (int ic = 0; ic < x.m; ic += MC) {
             int mc = Math.min(MC, x.m - ic);
-            for (int pc = 0; pc < x.k; pc += KC) {
-                int kc = Math.min(KC, x.k - pc);
+            for (int p = 0, blocks = x.kBlocks(); p < blocks; p++) {
+                int pc = x.kStart(p), kc = x.kSize(p);
                 float[] pa = ws.a(0, roundUp(mc, MR) * kc);
                 for (int jc = c0; jc < c1; jc += NC) {
                     int nc = Math.min(NC, c1 - jc);
@@ -548,6 +596,10 @@ public final class Gemm {
      * row r at off + (p*kc + k)*MR + r; rows past r1 are zero.
      */
     private static void packA(Call x, int r0, int r1, int pc, int kc, float[] pa, int off) {
+        if (pc >= x.k) {                                  // a K block of the second product
+            packA(x.second, r0, r1, pc - x.k, kc, pa, off);
+            return;
+        }
         float[] a = x.a;
         int lda = x.lda, panelSize = MR * kc;
         if (x.transA) {
@@ -592,6 +644,10 @@ public final class Gemm {
      * panel p, step k, column j at off + (p*kc + k)*NR + j; columns past j1 are zero.
      */
     private static void packB(Call x, int j0, int j1, int pc, int kc, float[] pb, int off) {
+        if (pc >= x.k) {
+            packB(x.second, j0, j1, pc - x.k, kc, pb, off);
+            return;
+        }
         Storage b = x.b;
         float[] heap = b instanceof Storage.Heap h ? h.array() : null;
         int panelSize = NR * kc;
@@ -667,6 +723,8 @@ public final class Gemm {
                 }
                 gemm(m, n, k, a, 0, k, false, bf16, 0, k, true, c, 0, n, bias, 0, false);
                 gemm(m, n, k, a, 0, k, false, bf16, 0, n, false, c, 0, n, null, 0, true);
+                // Two products in one sweep (a LoRA layer): the second's K blocks.
+                gemm(m, n, k, a, 0, k, new Storage.Heap(b), 0, k, true, 8, a, 0, 8, new Storage.Heap(b), 0, 8, true, c, 0, n, bias, 0, false);
             }
         }
     }

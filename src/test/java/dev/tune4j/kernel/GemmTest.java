@@ -173,6 +173,40 @@ class GemmTest {
     }
 
     @Test
+    void twoProductsInOneSweepEqualTheFirstThenTheSecondAccumulated() {
+        SplittableRandom rng = new SplittableRandom(6);
+        int before = Parallel.threads();
+        try {
+            // ragged rows and columns; K of the first product past a K block and not; a second K of 8 (a LoRA rank) and past a block
+            int[][] shapes = {{3 * MR + 5, 2 * NR + 7, KC + 9, 8}, {40 * MR, 4 * NR, 2 * KC, KC + 3}, {2, 5 * NR, 50, 8}, {50, 9, 70, 4}};
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2], k2 = s[3];
+                for (boolean tb : new boolean[] {false, true}) {
+                    for (boolean tb2 : new boolean[] {false, true}) {
+                        float[] a = random(rng, m * k), b = random(rng, k * n), a2 = random(rng, m * k2), b2 = random(rng, k2 * n), bias = random(rng, n);
+                        float[] c0 = random(rng, m * n);
+                        float[] fused = c0.clone(), apart = c0.clone();
+                        Gemm.gemm(m, n, k, a, 0, k, new Storage.Heap(b), 0, tb ? k : n, tb, k2, a2, 0, k2, new Storage.Heap(b2), 0, tb2 ? k2 : n, tb2,
+                                fused, 0, n, bias, 0, true);
+                        Gemm.gemm(m, n, k, a, 0, k, false, b, 0, tb ? k : n, tb, apart, 0, n, bias, 0, true);
+                        Gemm.gemm(m, n, k2, a2, 0, k2, false, b2, 0, tb2 ? k2 : n, tb2, apart, 0, n, null, 0, true);
+                        String what = java.util.Arrays.toString(s) + " transB " + tb + "/" + tb2;
+                        for (int i = 0; i < fused.length; i++) assertEquals(apart[i], fused[i], 1e-5f * (1 + Math.abs(apart[i])), what + " at " + i);
+                        Parallel.setThreads(1);
+                        float[] one = c0.clone();
+                        Gemm.gemm(m, n, k, a, 0, k, new Storage.Heap(b), 0, tb ? k : n, tb, k2, a2, 0, k2, new Storage.Heap(b2), 0, tb2 ? k2 : n, tb2,
+                                one, 0, n, bias, 0, true);
+                        Parallel.setThreads(before);
+                        assertArrayEquals(one, fused, what + ": the same bits on one thread");
+                    }
+                }
+            }
+        } finally {
+            Parallel.setThreads(before);
+        }
+    }
+
+    @Test
     void resultsAreBitwiseIdenticalAcrossRunsAndThreadCounts() {
         int before = Parallel.threads();
         try {

@@ -16,9 +16,9 @@ import java.util.Arrays;
  * x is [..., in] (leading dimensions flattened to rows), W is [out, in], b is [out] or null, and
  * y is [..., out]. W may be a segment-backed F32/F16/BF16 tensor (memory-mapped, frozen): the
  * GEMM reads it panel by panel while packing, so it is never copied whole. The low-rank term takes
- * z [..., r] (a LoRA adapter's scaled down projection) and B [out, r]: it is a second GEMM with
- * K = r accumulated into y, so the adapter costs no [..., out] buffer of its own, no extra pass to
- * add it, and none to scale its gradient.
+ * z [..., r] (a LoRA adapter's scaled down projection) and B [out, r]: r more K steps of the same
+ * GEMM, so the adapter costs no [..., out] buffer of its own, no pass to add it, and none to scale
+ * its gradient.
  *
  * <p>Backward: dx += dy·W, dW += dyᵀ·x, db += column sums of dy, dz += dy·B, dB += dyᵀ·z; each
  * only for inputs that need a gradient (a frozen weight costs no dW work at all).
@@ -57,12 +57,14 @@ public final class LinearOp {
         Tensor y = Scratch.allocate(ys);
         float[] xd = heap(x.value()).data();
         float[] bd = bias == null ? null : heap(bias.value()).data();
-        // y[rows, out] = x[rows, in] · W[out, in]ᵀ + b
-        Gemm.gemm(rows, out, in, xd, 0, in, false, weight.value().storage(), 0, in, true, y.data(), 0, out, bd, 0, false);
         float[] zd = z == null ? null : heap(z.value()).data();
-        if (z != null) {
-            // y[rows, out] += z[rows, r] · B[out, r]ᵀ
-            Gemm.gemm(rows, out, r, zd, 0, r, false, lowRankB.value().storage(), 0, r, true, y.data(), 0, out, null, 0, true);
+        if (z == null) {
+            // y[rows, out] = x[rows, in] · W[out, in]ᵀ + b
+            Gemm.gemm(rows, out, in, xd, 0, in, false, weight.value().storage(), 0, in, true, y.data(), 0, out, bd, 0, false);
+        } else {
+            // y[rows, out] = x[rows, in] · W[out, in]ᵀ + z[rows, r] · B[out, r]ᵀ + b: z·Bᵀ is one more K block of the same sweep
+            Gemm.gemm(rows, out, in, xd, 0, in, weight.value().storage(), 0, in, true,
+                    r, zd, 0, r, lowRankB.value().storage(), 0, r, true, y.data(), 0, out, bd, 0, false);
         }
         Profile.stop(Profile.Phase.GEMM, t0);
 
