@@ -19,13 +19,19 @@ public final class SpamDemo {
 
     private SpamDemo() {}
 
-    /** The demo's recipe, writing to {@code out}; its data is copied out of the jar into a temporary file. */
+    /**
+     * The demo's recipe, writing to {@code out}; its data is copied out of the jar into a file of a
+     * fixed name in a temporary folder: the split depends on the file's name (and lines), so every
+     * run of the demo trains and scores on the same rows.
+     */
     public static RecipeLoader.Builder recipe(Path out) {
         Path data;
         try {
-            data = Files.createTempFile("tune4j-demo-mails-", ".jsonl.gz");
+            Path dir = Files.createTempDirectory("tune4j-demo-");
+            dir.toFile().deleteOnExit();
+            data = dir.resolve("spam-assassin-sample.jsonl.gz");
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a temporary file for the demo's data: " + IoErrors.describe(e), e);
+            throw new UncheckedIOException("cannot create a temporary folder for the demo's data: " + IoErrors.describe(e), e);
         }
         data.toFile().deleteOnExit();
         extract(data);

@@ -186,16 +186,17 @@ class GemmTest {
                         float[] a = random(rng, m * k), b = random(rng, k * n), a2 = random(rng, m * k2), b2 = random(rng, k2 * n), bias = random(rng, n);
                         float[] c0 = random(rng, m * n);
                         float[] fused = c0.clone(), apart = c0.clone();
+                        boolean accumulate = tb != tb2;           // both overwrite and accumulate, over the layouts
                         Gemm.gemm(m, n, k, a, 0, k, new Storage.Heap(b), 0, tb ? k : n, tb, k2, a2, 0, k2, new Storage.Heap(b2), 0, tb2 ? k2 : n, tb2,
-                                fused, 0, n, bias, 0, true);
-                        Gemm.gemm(m, n, k, a, 0, k, false, b, 0, tb ? k : n, tb, apart, 0, n, bias, 0, true);
+                                fused, 0, n, bias, 0, accumulate);
+                        Gemm.gemm(m, n, k, a, 0, k, false, b, 0, tb ? k : n, tb, apart, 0, n, bias, 0, accumulate);
                         Gemm.gemm(m, n, k2, a2, 0, k2, false, b2, 0, tb2 ? k2 : n, tb2, apart, 0, n, null, 0, true);
                         String what = java.util.Arrays.toString(s) + " transB " + tb + "/" + tb2;
                         for (int i = 0; i < fused.length; i++) assertEquals(apart[i], fused[i], 1e-5f * (1 + Math.abs(apart[i])), what + " at " + i);
                         Parallel.setThreads(1);
                         float[] one = c0.clone();
                         Gemm.gemm(m, n, k, a, 0, k, new Storage.Heap(b), 0, tb ? k : n, tb, k2, a2, 0, k2, new Storage.Heap(b2), 0, tb2 ? k2 : n, tb2,
-                                one, 0, n, bias, 0, true);
+                                one, 0, n, bias, 0, accumulate);
                         Parallel.setThreads(before);
                         assertArrayEquals(one, fused, what + ": the same bits on one thread");
                     }
